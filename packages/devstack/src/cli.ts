@@ -1,0 +1,86 @@
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createLogger } from '@switchyard/kit/log';
+import { readRunnerConfig, parseReplicas } from './config.js';
+import { prettyLine } from './log-format.js';
+import { LocalSystem, StartAbortedError } from './system.js';
+
+const ROOT = resolve(import.meta.dirname, '../../..');
+const pretty = process.stdout.isTTY === true;
+
+/** On a terminal lines are made readable; otherwise each pino JSON line is passed on untouched. */
+function writeLine(label: string, line: string): void {
+  process.stdout.write(`${pretty ? prettyLine(label, line, true) : line}\n`);
+}
+
+function statusTable(system: LocalSystem): string {
+  const hidePassword = (url: string) => url.replace(/\/\/[^@]*@/, '//');
+  const rows = [
+    ['SERVICE', 'URL', 'PID'],
+    ...system.instances.map((i) => [i.label, i.url, String(i.process.pid)]),
+    ['postgres', hidePassword(system.databaseUrl), ''],
+    ['rabbitmq', hidePassword(system.amqpUrl), ''],
+  ];
+  const widths = rows[0]!.map((_, col) => Math.max(...rows.map((r) => r[col]!.length)));
+  return rows.map((r) => r.map((cell, col) => cell.padEnd(widths[col]!)).join('  ').trimEnd()).join('\n');
+}
+
+const { values } = parseArgs({ options: { replicas: { type: 'string', multiple: true } } });
+const config = readRunnerConfig();
+const log = createLogger({
+  service: 'switchyard',
+  level: config.LOG_LEVEL,
+  destination: { write: (line: string) => writeLine('switchyard', line.trimEnd()) },
+});
+
+const system = new LocalSystem({
+  rootDir: ROOT,
+  dataDir: resolve(ROOT, config.SWITCHYARD_DATA_DIR),
+  httpBasePort: config.SWITCHYARD_HTTP_PORT,
+  postgresPort: config.SWITCHYARD_POSTGRES_PORT,
+  amqpPort: config.SWITCHYARD_AMQP_PORT,
+  epmdPort: config.SWITCHYARD_EPMD_PORT,
+  databaseUrl: config.DATABASE_URL,
+  amqpUrl: config.AMQP_URL,
+  replicas: { ...parseReplicas(config.SWITCHYARD_REPLICAS), ...parseReplicas((values.replicas ?? []).join(',')) },
+  allowRabbitMqInstall: config.SWITCHYARD_INSTALL_RABBITMQ === '1',
+  serviceLogLevel: config.LOG_LEVEL,
+  log,
+  onServiceLine: writeLine,
+});
+
+// Children run in their own process groups, so Ctrl-C reaches only this runner, which stops them in order.
+let signals = 0;
+const onSignal = (signal: NodeJS.Signals) => {
+  signals += 1;
+  if (signals > 1) {
+    log.warn('second signal: killing everything now');
+    system.kill();
+    process.exit(130);
+  }
+  log.info({ signal }, 'stopping: services first, then RabbitMQ and Postgres');
+  system.stop().then(
+    () => {
+      log.info('stopped');
+      process.exit(0);
+    },
+    (err: unknown) => {
+      log.error({ err }, 'stop failed');
+      process.exit(1);
+    },
+  );
+};
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
+// Should the runner itself crash, its children must not outlive it.
+process.on('exit', () => system.kill());
+
+try {
+  await system.start();
+  process.stdout.write(`\nSwitchyard is running. Public API: ${system.gatewayUrl}/api\n\n${statusTable(system)}\n\nPress Ctrl-C to stop.\n\n`);
+} catch (err) {
+  if (!(err instanceof StartAbortedError)) {
+    log.fatal({ err }, (err as Error).message);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { loadConfig, port } from '@switchyard/kit/config';
+
+const schema = z.object({
+  SWITCHYARD_DATA_DIR: z.string().min(1).default('.data'),
+  SWITCHYARD_HTTP_PORT: port(8080),
+  SWITCHYARD_POSTGRES_PORT: port(5433),
+  SWITCHYARD_AMQP_PORT: port(5673),
+  SWITCHYARD_EPMD_PORT: port(4370),
+  /** e.g. `users=2`; `--replicas` on the command line adds to it. */
+  SWITCHYARD_REPLICAS: z.string().default(''),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  AMQP_URL: z.url({ protocol: /^amqps?$/ }).optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+  /** Set to 0 to never install rabbitmq-server with apt. */
+  SWITCHYARD_INSTALL_RABBITMQ: z.enum(['0', '1']).default('1'),
+});
+
+export type RunnerConfig = z.output<typeof schema>;
+
+/** Parses `name=count` pairs separated by commas. */
+export function parseReplicas(spec: string): Record<string, number> {
+  const replicas: Record<string, number> = {};
+  for (const part of spec.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const match = /^([a-z-]+)=([1-9])$/.exec(part);
+    if (!match) throw new Error(`bad replica spec "${part}": expected name=count with count 1-9`);
+    replicas[match[1]!] = Number(match[2]);
+  }
+  return replicas;
+}
+
+/** Reads the runner's settings from the environment, once. */
+export function readRunnerConfig(env: Record<string, string | undefined> = process.env): Readonly<RunnerConfig> {
+  return loadConfig(schema, env);
+}

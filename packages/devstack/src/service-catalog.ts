@@ -1,0 +1,48 @@
+/** What the runner knows of the rest of the system when it builds a service's environment. */
+export interface SystemAddresses {
+  /** Base URLs of every replica of a service's HTTP API. */
+  httpUrls(service: string): string[];
+  jwtPrivateKey: string;
+  amqpUrl: string;
+}
+
+/** One deployable of the local system. */
+export interface ServiceDefinition {
+  name: string;
+  /** Added to the HTTP base port (8080 by default); replica n listens 100·n higher. */
+  httpPortOffset: number;
+  /** Whether it owns a Postgres database (and gets DATABASE_URL). */
+  database: boolean;
+  env(addresses: SystemAddresses): Record<string, string>;
+}
+
+/** Every service, in start order; the runner stops them in reverse (the gateway first). */
+export const SERVICES: readonly ServiceDefinition[] = [
+  {
+    name: 'users',
+    httpPortOffset: 1,
+    database: true,
+    env: (a) => ({ JWT_PRIVATE_KEY: a.jwtPrivateKey }),
+  },
+  {
+    name: 'gateway',
+    httpPortOffset: 0,
+    database: false,
+    env: (a) => ({ USERS_URL: a.httpUrls('users').join(',') }),
+  },
+];
+
+/** The port of a replica (0-based) of a service. */
+export function httpPort(service: ServiceDefinition, basePort: number, replica: number): number {
+  return basePort + service.httpPortOffset + 100 * replica;
+}
+
+/** The entry file of a service, relative to the repository root. */
+export function serviceEntry(name: string): string {
+  return `services/${name}/src/main.ts`;
+}
+
+/** The name of a service's database and login role. */
+export function databaseName(service: string): string {
+  return `switchyard_${service.replace(/-/g, '_')}`;
+}

@@ -1,0 +1,212 @@
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { loadDevSecrets } from './dev-secrets.js';
+import { ManagedProcess } from './managed-process.js';
+import { assertPortsFree } from './ports.js';
+import { provisionDatabase, startPostgres, type PostgresServer } from './postgres-server.js';
+import { startRabbitMq, type RabbitMqServer } from './rabbitmq-server.js';
+import { SERVICES, databaseName, httpPort, serviceEntry, type ServiceDefinition, type SystemAddresses } from './service-catalog.js';
+
+export interface SystemOptions {
+  /** The repository root (services are started from their sources there). */
+  rootDir: string;
+  dataDir: string;
+  httpBasePort: number;
+  postgresPort: number;
+  amqpPort: number;
+  epmdPort: number;
+  /** An external Postgres (a role that may create roles and databases) instead of the embedded one. */
+  databaseUrl?: string | undefined;
+  /** An external RabbitMQ instead of the system's rabbitmq-server. */
+  amqpUrl?: string | undefined;
+  replicas: Readonly<Record<string, number>>;
+  allowRabbitMqInstall: boolean;
+  serviceLogLevel: string;
+  log: Logger;
+  /** Receives every line a service writes. */
+  onServiceLine: (label: string, line: string) => void;
+  /** Extra environment per service (tests shorten timeouts with it). */
+  serviceEnv?: Readonly<Record<string, Record<string, string>>>;
+  readyTimeoutMs?: number;
+}
+
+export interface ServiceInstance {
+  service: string;
+  replica: number;
+  label: string;
+  url: string;
+  process: ManagedProcess;
+}
+
+/** Thrown by start() when stop() was called while the system was starting. */
+export class StartAbortedError extends Error {
+  constructor() {
+    super('start-up was interrupted');
+    this.name = 'StartAbortedError';
+  }
+}
+
+/**
+ * The whole system on one machine: Postgres (embedded, or DATABASE_URL), RabbitMQ (the system's
+ * rabbitmq-server, or AMQP_URL), one database and role per service, then every service replica as a
+ * process. stop() may be called at any moment, also during start(); it stops services (gateway first),
+ * then RabbitMQ, then Postgres, each by its pid.
+ */
+export class LocalSystem {
+  readonly instances: ServiceInstance[] = [];
+  readonly gatewayUrl: string;
+  databaseUrl = '';
+  amqpUrl = '';
+  #postgres: PostgresServer | undefined;
+  #rabbit: RabbitMqServer | undefined;
+  #stopping: Promise<void> | undefined;
+
+  constructor(private readonly options: SystemOptions) {
+    this.gatewayUrl = `http://127.0.0.1:${httpPort(this.#service('gateway'), options.httpBasePort, 0)}`;
+  }
+
+  /** Starts everything and resolves when every replica answers /readyz; on failure stops what started. */
+  async start(): Promise<void> {
+    try {
+      await this.#start();
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+  }
+
+  /** Stops services (gateway first), then RabbitMQ, then Postgres. Safe to call twice. */
+  stop(): Promise<void> {
+    this.#stopping ??= (async () => {
+      for (const service of [...SERVICES].reverse()) {
+        const group = this.instances.filter((i) => i.service === service.name);
+        await Promise.all(group.map((i) => i.process.stop('SIGTERM', 30_000)));
+      }
+      await this.#rabbit?.stop();
+      await this.#postgres?.stop();
+    })();
+    return this.#stopping;
+  }
+
+  /** Stops everything at once without waiting (a second Ctrl-C, or the runner crashing). */
+  kill(): void {
+    for (const instance of this.instances) instance.process.kill();
+    this.#rabbit?.kill();
+    this.#postgres?.kill();
+  }
+
+  /** Every pid this system started: services and infrastructure. */
+  pids(): number[] {
+    return [...this.instances.map((i) => i.process.pid), ...(this.#postgres ? [this.#postgres.pid] : []), ...(this.#rabbit?.pids ?? [])];
+  }
+
+  #service(name: string): ServiceDefinition {
+    const service = SERVICES.find((s) => s.name === name);
+    if (!service) throw new Error(`unknown service ${name}`);
+    return service;
+  }
+
+  #replicas(service: ServiceDefinition): number {
+    return this.options.replicas[service.name] ?? 1;
+  }
+
+  #checkNotStopping(): void {
+    if (this.#stopping) throw new StartAbortedError();
+  }
+
+  async #start(): Promise<void> {
+    const { options } = this;
+    for (const name of Object.keys(options.replicas)) this.#service(name);
+    const servicePorts = SERVICES.flatMap((s) =>
+      Array.from({ length: this.#replicas(s) }, (_, r) => [httpPort(s, options.httpBasePort, r), `${s.name} HTTP`] as const),
+    );
+    await assertPortsFree([...servicePorts, ...(options.databaseUrl ? [] : [[options.postgresPort, 'Postgres'] as const])]);
+
+    const databases = SERVICES.filter((s) => s.database).map((s) => databaseName(s.name));
+    const secrets = await loadDevSecrets(options.dataDir, databases);
+
+    this.#checkNotStopping();
+    if (options.databaseUrl) {
+      this.databaseUrl = options.databaseUrl;
+    } else {
+      this.#postgres = await startPostgres({
+        dataDir: join(options.dataDir, 'postgres'),
+        port: options.postgresPort,
+        superuserPassword: secrets.postgresPassword,
+        log: options.log,
+      });
+      this.databaseUrl = this.#postgres.adminUrl;
+    }
+    this.#checkNotStopping();
+    if (options.amqpUrl) {
+      this.amqpUrl = options.amqpUrl;
+    } else {
+      this.#rabbit = await startRabbitMq({
+        dataDir: join(options.dataDir, 'rabbitmq'),
+        port: options.amqpPort,
+        epmdPort: options.epmdPort,
+        allowInstall: options.allowRabbitMqInstall,
+        log: options.log,
+      });
+      this.amqpUrl = this.#rabbit.url;
+    }
+
+    const databaseUrls = new Map<string, string>();
+    for (const db of databases) {
+      databaseUrls.set(db, await provisionDatabase(this.databaseUrl, db, secrets.databasePasswords[db]!));
+    }
+
+    const addresses: SystemAddresses = {
+      httpUrls: (name) => {
+        const service = this.#service(name);
+        return Array.from({ length: this.#replicas(service) }, (_, r) => `http://127.0.0.1:${httpPort(service, options.httpBasePort, r)}`);
+      },
+      jwtPrivateKey: secrets.jwtPrivateKey,
+      amqpUrl: this.amqpUrl,
+    };
+
+    for (const service of SERVICES) {
+      const count = this.#replicas(service);
+      for (let replica = 0; replica < count; replica++) {
+        this.#checkNotStopping();
+        const port = httpPort(service, options.httpBasePort, replica);
+        const label = count > 1 ? `${service.name}#${replica + 1}` : service.name;
+        const env: NodeJS.ProcessEnv = {
+          ...process.env,
+          NODE_ENV: 'development',
+          LOG_LEVEL: options.serviceLogLevel,
+          HTTP_HOST: '127.0.0.1',
+          HTTP_PORT: String(port),
+          INSTANCE_ID: `${service.name}-${replica + 1}`,
+          ...(service.database ? { DATABASE_URL: databaseUrls.get(databaseName(service.name))! } : {}),
+          ...service.env(addresses),
+          ...options.serviceEnv?.[service.name],
+        };
+        const child = await ManagedProcess.start(label, process.execPath, ['--import', 'tsx', '--conditions=development', serviceEntry(service.name)], {
+          cwd: options.rootDir,
+          env,
+          onLine: (line) => options.onServiceLine(label, line),
+        });
+        this.instances.push({ service: service.name, replica, label, url: `http://127.0.0.1:${port}`, process: child });
+      }
+    }
+    await Promise.all(this.instances.map((i) => this.#waitReady(i, options.readyTimeoutMs ?? 60_000)));
+  }
+
+  async #waitReady(instance: ServiceInstance, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      this.#checkNotStopping();
+      if (!instance.process.running) throw new Error(`${instance.label} exited during start-up (see its log lines above)`);
+      try {
+        const res = await fetch(`${instance.url}/readyz`, { signal: AbortSignal.timeout(1000) });
+        await res.arrayBuffer();
+        if (res.status === 200) return;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((r) => setTimeout(r, 150));
+    }
+    throw new Error(`${instance.label} was not ready within ${timeoutMs} ms`);
+  }
+}

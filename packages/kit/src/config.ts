@@ -1,0 +1,60 @@
+import { z } from 'zod';
+
+/** Thrown when the environment does not satisfy a service's configuration schema. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration: ${problems.join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** A TCP port from an environment variable (0 asks the OS for a free one). */
+export const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+
+/** A duration in milliseconds from an environment variable. */
+export const millis = (fallback: number) => z.coerce.number().int().min(0).max(3_600_000).default(fallback);
+
+/** A comma-separated list of absolute http(s) URLs. */
+export const urlList = () =>
+  z
+    .string()
+    .transform((s) => s.split(',').map((part) => part.trim()).filter(Boolean))
+    .pipe(z.array(z.url({ protocol: /^https?$/ })).min(1));
+
+/** The variables every service reads: logging, the HTTP listener and shutdown timing. */
+export const baseConfigSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  HTTP_HOST: z.string().min(1).default('0.0.0.0'),
+  /** Seconds between readiness turning 503 and the listener closing: 0 locally, ~5 s on Kubernetes. */
+  SHUTDOWN_DRAIN_DELAY_MS: millis(0),
+  /** Hard deadline for the whole shutdown; after it the process exits with code 1. */
+  SHUTDOWN_TIMEOUT_MS: millis(20_000),
+  HTTP_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+  /** Identifies this process among replicas in logs and metrics. */
+  INSTANCE_ID: z.string().min(1).optional(),
+});
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+}
+
+/** Validates the environment once against a schema; throws a ConfigError naming every bad variable. */
+export function loadConfig<S extends z.ZodType>(schema: S, env: Record<string, string | undefined>): Readonly<z.output<S>> {
+  // Empty strings count as unset, so `FOO=` falls back to the default or is reported missing.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = schema.safeParse(cleaned);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const name = issue.path.join('.') || '(environment)';
+      const message = issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
+      return `${name}: ${message}`;
+    });
+    throw new ConfigError(problems);
+  }
+  return deepFreeze(result.data);
+}

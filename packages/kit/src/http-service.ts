@@ -1,0 +1,102 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Koa from 'koa';
+import Router from '@koa/router';
+import { jsonBody } from './body.js';
+import { errorHandler } from './error-handler.js';
+import type { Logger } from './log.js';
+import type { Metrics } from './metrics.js';
+import type { Readiness } from './readiness.js';
+import { requestContext } from './request-context.js';
+
+export interface HttpServiceOptions {
+  log: Logger;
+  metrics: Metrics;
+  readiness: Readiness;
+  bodyLimitBytes: number;
+  /** Forward bodies as raw bytes (the gateway) instead of parsing them. */
+  rawBody?: boolean;
+  /** Adds the service's own routes. */
+  routes: (router: Router) => void;
+}
+
+/** Builds the Koa app every service uses: context, errors, body, health and metrics, then its routes. */
+export function createHttpApp(options: HttpServiceOptions): Koa {
+  const { log, metrics, readiness } = options;
+  const app = new Koa();
+  app.proxy = true;
+  // Errors are logged once by the error handler; koa's default handler would print them again.
+  app.silent = true;
+
+  const router = new Router();
+  router.get('/healthz', (ctx) => {
+    ctx.body = { status: 'ok' };
+  });
+  router.get('/readyz', async (ctx) => {
+    const result = await readiness.probe();
+    ctx.status = result.ready ? 200 : 503;
+    ctx.body = { status: result.status, checks: result.checks };
+  });
+  router.get('/metrics', async (ctx) => {
+    ctx.type = metrics.registry.contentType;
+    ctx.body = await metrics.registry.metrics();
+  });
+  options.routes(router);
+
+  app.use(requestContext(log, metrics));
+  app.use(errorHandler());
+  app.use(async (ctx, next) => {
+    // While draining, ask keep-alive clients to reconnect elsewhere after this response.
+    if (readiness.draining) ctx.set('connection', 'close');
+    await next();
+  });
+  app.use(jsonBody({ limitBytes: options.bodyLimitBytes, raw: options.rawBody ?? false }));
+  app.use(router.routes());
+  app.use(router.allowedMethods({ throw: true }));
+  return app;
+}
+
+/**
+ * Server timeouts, chosen on purpose:
+ * - keepAliveTimeout 65 s: longer than the idle timeout of the callers in front (cloud load balancers
+ *   use 60 s, undici 4 s), so the caller closes idle connections first and never writes into a socket
+ *   the server is closing;
+ * - headersTimeout 20 s and requestTimeout 30 s: a slow or stalled client cannot hold a socket
+ *   indefinitely while sending its request (responses such as SSE streams are not limited by these).
+ */
+export const SERVER_TIMEOUTS = { keepAliveTimeout: 65_000, headersTimeout: 20_000, requestTimeout: 30_000 } as const;
+
+/** Starts an HTTP server for a Koa app and resolves once it listens. */
+export async function listen(app: Koa, port: number, host: string): Promise<Server> {
+  const server = createServer(app.callback());
+  server.keepAliveTimeout = SERVER_TIMEOUTS.keepAliveTimeout;
+  server.headersTimeout = SERVER_TIMEOUTS.headersTimeout;
+  server.requestTimeout = SERVER_TIMEOUTS.requestTimeout;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return server;
+}
+
+/** The port a listening server is bound to. */
+export function boundPort(server: Server): number {
+  return (server.address() as AddressInfo).port;
+}
+
+/** Stops accepting, lets in-flight requests finish, and closes keep-alive sockets as they go idle. */
+export function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (!server.listening) return resolve();
+    const sweep = setInterval(() => server.closeIdleConnections(), 100);
+    server.close((err) => {
+      clearInterval(sweep);
+      if (err) reject(err);
+      else resolve();
+    });
+    server.closeIdleConnections();
+  });
+}

@@ -1,0 +1,49 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Middleware } from 'koa';
+import type { Logger } from './log.js';
+import type { Metrics } from './metrics.js';
+import { REQUEST_ID_HEADER } from './identity.js';
+
+declare module 'koa' {
+  interface DefaultState {
+    requestId: string;
+    traceId: string;
+    /** W3C traceparent to send on outbound calls (same trace, this hop's span). */
+    traceparent: string;
+    log: Logger;
+  }
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+
+/**
+ * Request id (accepted when well-formed, else created, always echoed), trace id from `traceparent`,
+ * a child logger per request, one log line and one histogram sample per finished response.
+ */
+export function requestContext(log: Logger, metrics: Metrics): Middleware {
+  return async (ctx, next) => {
+    const incoming = ctx.get(REQUEST_ID_HEADER);
+    const requestId = REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    const trace = TRACEPARENT.exec(ctx.get('traceparent'));
+    const traceId = trace?.[1] ?? randomBytes(16).toString('hex');
+    ctx.state.requestId = requestId;
+    ctx.state.traceId = traceId;
+    ctx.state.traceparent = `00-${traceId}-${randomBytes(8).toString('hex')}-${trace?.[3] ?? '01'}`;
+    ctx.state.log = log.child({ reqId: requestId, traceId });
+    ctx.set(REQUEST_ID_HEADER, requestId);
+
+    const started = process.hrtime.bigint();
+    ctx.res.once('close', () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      // The route template keeps label cardinality bounded; unmatched paths share one label.
+      const route = (ctx as { _matchedRoute?: string })._matchedRoute ?? 'unmatched';
+      const status = ctx.res.writableFinished ? ctx.status : 499;
+      metrics.httpDuration.observe({ method: ctx.method, route, status: String(status) }, seconds);
+      const level = QUIET_PATHS.has(ctx.path) ? 'debug' : status >= 500 ? 'error' : 'info';
+      ctx.state.log[level]({ method: ctx.method, route, path: ctx.path, status, durationMs: Math.round(seconds * 1e4) / 10 }, 'request finished');
+    });
+    await next();
+  };
+}

@@ -1,0 +1,73 @@
+import type Router from '@koa/router';
+import type { Middleware, ParameterizedContext } from 'koa';
+import { USER_ID_HEADER, REQUEST_ID_HEADER } from '@switchyard/kit/identity';
+import type { Upstream } from '../upstream/upstream.js';
+
+/** One public route and where it goes. */
+export interface ProxyRoute {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Public path under /api, with :params. */
+  path: string;
+  upstream: string;
+  /** Path on the upstream; :params are filled from the public path. */
+  target: string;
+  auth: boolean;
+}
+
+/** The public API: every route the gateway exposes, in one table. */
+export const ROUTES: readonly ProxyRoute[] = [
+  { method: 'POST', path: '/api/users', upstream: 'users', target: '/users', auth: false },
+  { method: 'POST', path: '/api/sessions', upstream: 'users', target: '/sessions', auth: false },
+  { method: 'GET', path: '/api/users/me', upstream: 'users', target: '/users/me', auth: true },
+];
+
+// Only these client headers travel upstream; everything else (the identity header included) is dropped.
+const FORWARDED_REQUEST_HEADERS = ['content-type', 'accept', 'if-none-match', 'if-match', 'idempotency-key', 'last-event-id'];
+const FORWARDED_RESPONSE_HEADERS = ['content-type', 'etag', 'cache-control', 'last-modified', 'retry-after', 'vary', 'www-authenticate'];
+const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
+
+function fillParams(template: string, params: Record<string, string>): string {
+  return template.replace(/:(\w+)/g, (_, name: string) => encodeURIComponent(params[name] ?? ''));
+}
+
+function upstreamHeaders(ctx: ParameterizedContext): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const name of FORWARDED_REQUEST_HEADERS) {
+    const value = ctx.get(name);
+    if (value) headers[name] = value;
+  }
+  headers[REQUEST_ID_HEADER] = ctx.state.requestId;
+  headers.traceparent = ctx.state.traceparent;
+  if (ctx.state.userId) headers[USER_ID_HEADER] = ctx.state.userId;
+  return headers;
+}
+
+function proxy(route: ProxyRoute, upstream: Upstream): Middleware {
+  return async (ctx) => {
+    const target = fillParams(route.target, (ctx as unknown as { params: Record<string, string> }).params ?? {});
+    const headers = upstreamHeaders(ctx);
+    const res = await upstream.request({
+      method: route.method,
+      path: ctx.querystring ? `${target}?${ctx.querystring}` : target,
+      headers,
+      body: ctx.request.rawBody,
+      idempotent: IDEMPOTENT_METHODS.has(route.method) || headers['idempotency-key'] !== undefined,
+    });
+    for (const name of FORWARDED_RESPONSE_HEADERS) {
+      const value = res.headers[name];
+      if (value !== undefined) ctx.set(name, value);
+    }
+    ctx.status = res.status;
+    ctx.body = res.status === 204 || res.status === 304 ? null : res.body;
+  };
+}
+
+/** Registers every route of the table on the router. */
+export function proxyRoutes(router: Router, upstreams: ReadonlyMap<string, Upstream>, authenticate: Middleware): void {
+  for (const route of ROUTES) {
+    const upstream = upstreams.get(route.upstream);
+    if (!upstream) throw new Error(`route ${route.path} names unknown upstream ${route.upstream}`);
+    const handlers: Middleware[] = route.auth ? [authenticate, proxy(route, upstream)] : [proxy(route, upstream)];
+    router.register(route.path, [route.method], handlers as never);
+  }
+}

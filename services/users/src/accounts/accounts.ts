@@ -1,0 +1,50 @@
+import { randomBytes } from 'node:crypto';
+import { NotFoundError, UnauthorizedError } from '@switchyard/kit/errors';
+import type { Logger } from '@switchyard/kit/log';
+import type { Pool } from '@switchyard/kit/postgres';
+import { hashPassword, verifyPassword } from './password.js';
+import type { TokenIssuer } from './token-issuer.js';
+import { findCredentials, findUser, insertUser, type User } from './user-store.js';
+
+export interface AccountsDeps {
+  pool: Pool;
+  tokens: TokenIssuer;
+  log: Logger;
+  scryptCost: number;
+}
+
+/** Registration, login and lookup of users: the domain of the users service. */
+export class Accounts {
+  private constructor(
+    private readonly deps: AccountsDeps,
+    // Verified against when the email is unknown, so both failures take the same time.
+    private readonly decoyHash: string,
+  ) {}
+
+  static async create(deps: AccountsDeps): Promise<Accounts> {
+    return new Accounts(deps, await hashPassword(randomBytes(32).toString('hex'), deps.scryptCost));
+  }
+
+  /** Creates a user; the email is already trimmed and lower-cased by the input schema. */
+  async register(input: { email: string; password: string; name: string }): Promise<User> {
+    const passwordHash = await hashPassword(input.password, this.deps.scryptCost);
+    const user = await insertUser(this.deps.pool, { email: input.email, name: input.name, passwordHash });
+    this.deps.log.info({ userId: user.id }, 'user registered');
+    return user;
+  }
+
+  /** Issues a session token; an unknown email and a wrong password fail the same way. */
+  async login(input: { email: string; password: string }): Promise<{ token: string; expiresAt: string }> {
+    const found = await findCredentials(this.deps.pool, input.email);
+    const ok = await verifyPassword(input.password, found?.passwordHash ?? this.decoyHash);
+    if (!found || !ok) throw new UnauthorizedError('invalid_credentials', 'The email or password is incorrect.');
+    return this.deps.tokens.issue(found.user.id);
+  }
+
+  /** The user with this id, or 404. */
+  async get(id: string): Promise<User> {
+    const user = await findUser(this.deps.pool, id);
+    if (!user) throw new NotFoundError('user_not_found', `No user with id ${id}.`);
+    return user;
+  }
+}

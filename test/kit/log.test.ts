@@ -1,0 +1,38 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { capturedLogger } from '../support/logs.js';
+
+const logger = suite('createLogger');
+
+logger('redacts passwords, tokens, authorization and cookies wherever they appear', () => {
+  const { log, lines } = capturedLogger('redaction');
+  log.info(
+    {
+      password: 'hunter22',
+      body: { password: 'hunter22', email: 'a@b.c' },
+      req: { headers: { authorization: 'Bearer abc.def.ghi', cookie: 'sid=1' } },
+      session: { token: 'abc.def.ghi' },
+    },
+    'something happened',
+  );
+  assert.is(lines.length, 1);
+  assert.not.match(lines[0]!, /hunter22|abc\.def\.ghi|sid=1/);
+  const entry = JSON.parse(lines[0]!);
+  assert.is(entry.password, '[redacted]');
+  assert.is(entry.body.password, '[redacted]');
+  assert.is(entry.body.email, 'a@b.c');
+  assert.is(entry.req.headers.authorization, '[redacted]');
+  assert.is(entry.session.token, '[redacted]');
+});
+
+logger('writes the level as a label with the service name and an ISO time', () => {
+  const { log, lines } = capturedLogger('labels');
+  log.warn({ orderId: 'o1' }, 'careful');
+  const entry = JSON.parse(lines[0]!);
+  assert.is(entry.level, 'warn');
+  assert.is(entry.service, 'labels');
+  assert.is(entry.orderId, 'o1');
+  assert.match(entry.time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+});
+
+logger.run();

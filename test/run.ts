@@ -1,0 +1,78 @@
+/**
+ * The test command: typecheck, start a real Postgres for the suites, run every uvu suite
+ * (test/**\/*.test.ts) in one child process, stop Postgres by its pid, and end with one line
+ * `N passed, N failed`.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createLogger } from '@switchyard/kit/log';
+import { startPostgres, type PostgresServer } from '@switchyard/devstack/postgres-server';
+import { freePort } from './support/ports.js';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const log = createLogger({ service: 'test-run', level: process.env.TEST_LOG_LEVEL ?? 'warn' });
+const pattern = process.argv[2] ?? '\\.test\\.ts$';
+
+function summary(passed: number, failed: number): never {
+  process.stdout.write(`\n${passed} passed, ${failed} failed\n`);
+  process.exit(failed > 0 ? 1 : 0);
+}
+
+process.stdout.write('typecheck: tsc -p tsconfig.json --noEmit\n');
+const typecheck = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.json'), '--noEmit'], {
+  stdio: 'inherit',
+});
+if (typecheck.status !== 0) {
+  process.stdout.write('typecheck failed\n');
+  summary(0, 1);
+}
+process.stdout.write('typecheck passed\n');
+
+const dataDir = await mkdtemp(join(tmpdir(), 'switchyard-test-'));
+// As root, Postgres runs as the postgres user, which must be able to enter this directory.
+await chmod(dataDir, 0o755);
+let postgres: PostgresServer | undefined;
+const cleanUp = async () => {
+  await postgres?.stop();
+  await rm(dataDir, { recursive: true, force: true });
+};
+// Stop what we started by its pid also when interrupted.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => void cleanUp().finally(() => process.exit(130)));
+}
+
+let output = '';
+let exitCode: number | null = 1;
+try {
+  postgres = await startPostgres({ dataDir: join(dataDir, 'postgres'), port: await freePort(), superuserPassword: 'test', log });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', '--conditions=development', join(ROOT, 'node_modules/uvu/bin.js'), 'test', pattern, '--no-color'],
+    {
+      cwd: ROOT,
+      env: { ...process.env, TEST_DATABASE_URL: postgres.adminUrl, FORCE_COLOR: '0', NODE_ENV: 'test' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  child.stdout.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+    process.stdout.write(chunk);
+  });
+  exitCode = await new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+} catch (err) {
+  log.fatal({ err }, 'the test harness failed');
+} finally {
+  await cleanUp();
+}
+
+// eslint-disable-next-line no-control-regex
+const plain = output.replace(/\x1b\[[0-9;]*m/g, '');
+const total = Number(/Total:\s+(\d+)/.exec(plain)?.[1] ?? 0);
+const passed = Number(/Passed:\s+(\d+)/.exec(plain)?.[1] ?? 0);
+// uvu's total leaves skipped tests out.
+let failed = total - passed;
+// A suite that crashed before reporting (an import error, an unhandled rejection) is a failure too.
+if (exitCode !== 0 && failed === 0) failed = 1;
+summary(passed, failed);
