@@ -95,6 +95,11 @@ export class LocalSystem {
     this.#postgres?.kill();
   }
 
+  /** The pids of Postgres and of RabbitMQ with its epmd (empty when external ones are used). */
+  infrastructurePids(): { postgres: number[]; rabbitmq: number[] } {
+    return { postgres: this.#postgres ? [this.#postgres.pid] : [], rabbitmq: this.#rabbit?.pids ?? [] };
+  }
+
   /** Every pid this system started: services and infrastructure. */
   pids(): number[] {
     return [...this.instances.map((i) => i.process.pid), ...(this.#postgres ? [this.#postgres.pid] : []), ...(this.#rabbit?.pids ?? [])];

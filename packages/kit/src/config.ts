@@ -51,7 +51,8 @@ export function loadConfig<S extends z.ZodType>(schema: S, env: Record<string, s
   if (!result.success) {
     const problems = result.error.issues.map((issue) => {
       const name = issue.path.join('.') || '(environment)';
-      const message = issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
+      const missing = issue.code === 'invalid_type' && issue.path.length === 1 && cleaned[String(issue.path[0])] === undefined;
+      const message = missing ? 'is required' : issue.message;
       return `${name}: ${message}`;
     });
     throw new ConfigError(problems);

@@ -23,6 +23,7 @@ export function createApp(deps: GatewayDeps): Koa {
     jwksUrl: config.JWKS_URL ?? new URL('/.well-known/jwks.json', config.USERS_URL[0]).href,
     issuer: config.JWT_ISSUER,
     audience: config.JWT_AUDIENCE,
+    refreshCooldownMs: config.JWKS_REFRESH_COOLDOWN_MS,
   });
   return createHttpApp({
     log: deps.log,

@@ -9,6 +9,8 @@ const schema = baseConfigSchema.extend({
   JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
   JWT_ISSUER: z.string().min(1).default('switchyard-users'),
   JWT_AUDIENCE: z.string().min(1).default('switchyard'),
+  /** After a key-set fetch, an unknown kid triggers no new fetch for this long. */
+  JWKS_REFRESH_COOLDOWN_MS: millis(30_000),
   /** Deadline for one upstream call, retries included. */
   UPSTREAM_TIMEOUT_MS: millis(5000).refine((ms) => ms >= 50, 'must be at least 50'),
   UPSTREAM_CONNECT_TIMEOUT_MS: millis(1000).refine((ms) => ms >= 10, 'must be at least 10'),

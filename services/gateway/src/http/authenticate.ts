@@ -13,19 +13,20 @@ export interface AuthSettings {
   jwksUrl: string;
   issuer: string;
   audience: string;
+  refreshCooldownMs: number;
 }
 
 const BEARER = /^Bearer +(\S+)$/i;
 
 /**
  * Verifies bearer tokens against the users JWKS. The key set is cached and fetched again when a
- * token names an unknown kid (at most every 30 s, so random kids cannot flood the users service).
+ * token names an unknown kid (at most once per cooldown, so random kids cannot flood the users service).
  * Only EdDSA is accepted, so `alg: none` and algorithm swaps fail like a bad signature.
  */
 export function authenticator(settings: AuthSettings): Middleware {
   const keys = createRemoteJWKSet(new URL(settings.jwksUrl), {
     timeoutDuration: 2_000,
-    cooldownDuration: 30_000,
+    cooldownDuration: settings.refreshCooldownMs,
     cacheMaxAge: 600_000,
   });
   return async (ctx, next) => {

@@ -32,8 +32,11 @@ const MAYBE_SENT = new Set(['ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE']);
 const RETRYABLE_STATUS = new Set([502, 503]);
 
 function errorCode(err: unknown): string {
-  const e = err as { code?: string; cause?: { code?: string }; name?: string };
-  return e?.code ?? e?.cause?.code ?? e?.name ?? 'unknown';
+  const e = err as { code?: unknown; cause?: { code?: unknown }; name?: string };
+  // DOMExceptions (an aborted signal) carry a numeric legacy code; their name is what tells.
+  if (typeof e?.code === 'string') return e.code;
+  if (typeof e?.cause?.code === 'string') return e.cause.code;
+  return e?.name ?? 'unknown';
 }
 
 /**

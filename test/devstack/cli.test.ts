@@ -1,0 +1,91 @@
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { startChild, type ChildService } from '../support/child-service.js';
+import { request } from '../support/http.js';
+import { isAlive } from '../support/local-system.js';
+import { isListening } from '../support/ports.js';
+
+const cli = suite('npm start (the local system runner)');
+const PORTS = { SWITCHYARD_HTTP_PORT: '28080', SWITCHYARD_POSTGRES_PORT: '25433', SWITCHYARD_AMQP_PORT: '25673', SWITCHYARD_EPMD_PORT: '24370' };
+let dataDir: string;
+let runner: ChildService | undefined;
+
+cli.before(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'switchyard-cli-'));
+  await chmod(dataDir, 0o755);
+});
+
+cli.after(async () => {
+  if (runner?.process.running) {
+    process.kill(runner.process.pid, 'SIGTERM');
+    await runner.exited;
+  }
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+const startRunner = () =>
+  startChild('packages/devstack/src/cli.ts', { ...PORTS, SWITCHYARD_DATA_DIR: dataDir, SWITCHYARD_INSTALL_RABBITMQ: '0', LOG_LEVEL: 'info' });
+
+/** Waits for the status table and returns the pids it lists. */
+async function waitUntilRunning(child: ChildService): Promise<number[]> {
+  const deadline = Date.now() + 90_000;
+  while (!child.lines.some((l) => l.startsWith('Press Ctrl-C to stop.'))) {
+    if (!child.process.running || Date.now() > deadline) throw new Error(`runner did not come up:\n${child.lines.join('\n')}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const header = child.lines.findIndex((l) => l.startsWith('SERVICE'));
+  const rows = child.lines.slice(header + 1, child.lines.findIndex((l, i) => i > header && l === ''));
+  return rows.flatMap((row) => row.split(/\s+/).slice(2).map(Number)).filter((n) => n > 0);
+}
+
+cli('refuses to start when a port it needs is busy, naming the port', async () => {
+  const blocker: Server = createServer();
+  await new Promise<void>((resolve) => blocker.listen(28081, '127.0.0.1', resolve));
+  try {
+    const child = await startRunner();
+    assert.equal(await child.exited, { code: 1, signal: null });
+    const fatal = child.lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).find((l) => l.level === 'fatal');
+    assert.is(fatal.msg, 'port 28081 (users HTTP) is already in use on 127.0.0.1: stop what listens there or choose other ports');
+  } finally {
+    blocker.close();
+  }
+});
+
+cli('starts everything, prints the table, and stops on SIGINT leaving nothing behind', async () => {
+  runner = await startRunner();
+  const pids = await waitUntilRunning(runner);
+  assert.is(pids.length, 5, 'users, gateway, postgres, rabbitmq and epmd');
+  assert.ok(runner.lines.includes('Switchyard is running. Public API: http://127.0.0.1:28080/api'));
+  const created = await request('http://127.0.0.1:28080/api/users', { method: 'POST', json: { email: 'keep@example.com', password: 'kept across restarts', name: 'Keep' } });
+  assert.is(created.status, 201);
+
+  process.kill(runner.process.pid, 'SIGINT');
+  assert.equal(await runner.exited, { code: 0, signal: null });
+  assert.equal(pids.filter(isAlive), []);
+  const ports = [28080, 28081, 25433, 25673, 45673, 24370];
+  const listening = [];
+  for (const port of ports) if (await isListening(port)) listening.push(port);
+  assert.equal(listening, []);
+  const order = runner.lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).filter((l) => /shutdown complete|rabbitmq stopped|postgres stopped/.test(l.msg));
+  assert.equal(order.map((l) => l.service === 'switchyard' ? l.msg : `${l.service} ${l.msg}`), [
+    'gateway shutdown complete',
+    'users shutdown complete',
+    'rabbitmq stopped',
+    'postgres stopped',
+  ]);
+});
+
+cli('keeps users across a restart on the same data directory', async () => {
+  runner = await startRunner();
+  await waitUntilRunning(runner);
+  const session = await request('http://127.0.0.1:28080/api/sessions', { method: 'POST', json: { email: 'keep@example.com', password: 'kept across restarts' } });
+  assert.is(session.status, 200);
+  process.kill(runner.process.pid, 'SIGTERM');
+  assert.equal(await runner.exited, { code: 0, signal: null });
+});
+
+cli.run();

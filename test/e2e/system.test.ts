@@ -1,0 +1,112 @@
+/**
+ * The running system, black box, through the gateway. By default it starts the local system the way
+ * `npm start` does; with E2E_BASE_URL set it drives that deployment instead (the kind workflow).
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { LocalSystem } from '@switchyard/devstack/system';
+import { request, withoutRequestId } from '../support/http.js';
+import { isAlive, startTestSystem } from '../support/local-system.js';
+import { isListening } from '../support/ports.js';
+
+const e2e = suite('the local system, through the gateway');
+const PORTS = { httpBasePort: 18080, postgresPort: 15433, amqpPort: 15673, epmdPort: 14370 };
+let base = process.env.E2E_BASE_URL ?? '';
+let local: Awaited<ReturnType<typeof startTestSystem>> | undefined;
+const email = `e2e-${Date.now()}@Example.com`;
+const password = 'a long enough password';
+let token = '';
+let userId = '';
+
+e2e.before(async () => {
+  if (base) return;
+  local = await startTestSystem(PORTS);
+  base = local.system.gatewayUrl;
+});
+
+e2e.after(async () => {
+  await local?.cleanUp();
+});
+
+e2e('registers a user: 201 with the normalised email', async () => {
+  const res = await request(`${base}/api/users`, { method: 'POST', json: { email, password, name: 'End To End' } });
+  assert.is(res.status, 201);
+  assert.is(res.body.email, email.toLowerCase());
+  assert.is(res.body.name, 'End To End');
+  userId = res.body.id;
+});
+
+e2e('refuses the same email in another letter case with 409', async () => {
+  const res = await request(`${base}/api/users`, { method: 'POST', json: { email: email.toUpperCase(), password, name: 'Again' } });
+  assert.is(res.status, 409);
+  assert.is(res.body.code, 'email_taken');
+});
+
+e2e('rejects bad registrations with problem documents', async () => {
+  const missing = await request(`${base}/api/users`, { method: 'POST', json: { email } });
+  assert.is(missing.status, 400);
+  assert.equal(missing.body.errors.map((e: { field: string }) => e.field), ['password', 'name']);
+  const form = await request(`${base}/api/users`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'a=b' });
+  assert.is(form.status, 415);
+  const huge = await request(`${base}/api/users`, { method: 'POST', json: { email, password, name: 'x'.repeat(3_000_000) } });
+  assert.is(huge.status, 413);
+  const malformed = await request(`${base}/api/users`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' });
+  assert.is(malformed.status, 400);
+  assert.is(malformed.body.code, 'malformed_json');
+  assert.is(malformed.headers.get('content-type'), 'application/problem+json');
+});
+
+e2e('logs in and reads /api/users/me with the token', async () => {
+  const session = await request(`${base}/api/sessions`, { method: 'POST', json: { email, password } });
+  assert.is(session.status, 200);
+  assert.match(session.body.expiresAt, /^\d{4}-\d\d-\d\dT/);
+  token = session.body.token;
+  const me = await request(`${base}/api/users/me`, { headers: { authorization: `Bearer ${token}` } });
+  assert.is(me.status, 200);
+  assert.equal(me.body, { id: userId, email: email.toLowerCase(), name: 'End To End' });
+});
+
+e2e('answers a wrong password and an unknown email with the same 401', async () => {
+  const wrong = await request(`${base}/api/sessions`, { method: 'POST', json: { email, password: 'wrong password!' } });
+  const unknown = await request(`${base}/api/sessions`, { method: 'POST', json: { email: 'nobody@example.com', password } });
+  assert.is(wrong.status, 401);
+  assert.equal(withoutRequestId(wrong.body), withoutRequestId(unknown.body));
+});
+
+e2e('refuses /api/users/me without a token and ignores a client identity header', async () => {
+  const res = await request(`${base}/api/users/me`, { headers: { 'x-switchyard-user-id': userId } });
+  assert.is(res.status, 401);
+  assert.is(res.body.code, 'missing_token');
+});
+
+e2e('answers an unknown route with a 404 problem', async () => {
+  const res = await request(`${base}/api/unknown`);
+  assert.is(res.status, 404);
+  assert.is(res.body.code, 'route_not_found');
+});
+
+e2e('every service instance serves /healthz, /readyz and /metrics', async () => {
+  if (!local) return; // a remote deployment exposes only the gateway
+  for (const instance of local.system.instances) {
+    assert.equal((await request(`${instance.url}/healthz`)).body, { status: 'ok' }, instance.label);
+    const ready = await request(`${instance.url}/readyz`);
+    assert.is(ready.status, 200, `${instance.label} ready`);
+    const metrics = await request(`${instance.url}/metrics`);
+    assert.match(metrics.text, new RegExp(`process_resident_memory_bytes\\{service="${instance.service}"\\}`));
+  }
+});
+
+e2e('stops leaving no process and no listening port behind', async () => {
+  if (!local) return;
+  const system: LocalSystem = local.system;
+  const pids = system.pids();
+  assert.is(pids.length, 2 + 3, 'two services, postgres, rabbitmq and epmd');
+  await system.stop();
+  assert.equal(pids.filter(isAlive), []);
+  const ports = [PORTS.httpBasePort, PORTS.httpBasePort + 1, PORTS.postgresPort, PORTS.amqpPort, PORTS.amqpPort + 20000, PORTS.epmdPort];
+  const listening = [];
+  for (const port of ports) if (await isListening(port)) listening.push(port);
+  assert.equal(listening, []);
+});
+
+e2e.run();

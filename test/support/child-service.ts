@@ -1,0 +1,61 @@
+import { resolve } from 'node:path';
+import { ManagedProcess, type ProcessExit } from '@switchyard/devstack/managed-process';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+
+/** A TypeScript entry file run as a real process (the way the local system runs services). */
+export interface ChildService {
+  process: ManagedProcess;
+  lines: string[];
+  /** Resolves with the first JSON log line that matches. */
+  waitForLine(predicate: (entry: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
+  exited: Promise<ProcessExit>;
+}
+
+/** Starts `entry` (relative to the repository root) with the given environment. */
+export async function startChild(entry: string, env: Record<string, string>): Promise<ChildService> {
+  const lines: string[] = [];
+  const waiters = new Set<() => void>();
+  const child = await ManagedProcess.start('child', process.execPath, ['--import', 'tsx', '--conditions=development', entry], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    onLine: (line) => {
+      lines.push(line);
+      for (const wake of waiters) wake();
+    },
+  });
+  const parsed = (line: string) => {
+    try {
+      return JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      return undefined;
+    }
+  };
+  return {
+    process: child,
+    lines,
+    exited: child.exited,
+    waitForLine: (predicate, timeoutMs = 15_000) =>
+      new Promise((resolvePromise, reject) => {
+        const check = () => {
+          const found = lines.map(parsed).find((entry) => entry !== undefined && predicate(entry));
+          if (found) {
+            waiters.delete(check);
+            clearTimeout(timer);
+            resolvePromise(found);
+          } else if (!child.running) {
+            waiters.delete(check);
+            clearTimeout(timer);
+            reject(new Error(`process exited before the expected line; output:\n${lines.join('\n')}`));
+          }
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`no matching line within ${timeoutMs} ms; output:\n${lines.join('\n')}`));
+        }, timeoutMs);
+        waiters.add(check);
+        void child.exited.then(check);
+        check();
+      }),
+  };
+}

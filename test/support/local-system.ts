@@ -1,0 +1,55 @@
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { LocalSystem, type SystemOptions } from '@switchyard/devstack/system';
+import { capturedLogger } from './logs.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+
+/** Ports of a test system, apart from the defaults so a running `npm start` does not collide. */
+export interface TestPorts {
+  httpBasePort: number;
+  postgresPort: number;
+  amqpPort: number;
+  epmdPort: number;
+}
+
+/** The local system exactly as `npm start` runs it, in a temporary data directory. */
+export async function startTestSystem(ports: TestPorts, overrides: Partial<SystemOptions> = {}): Promise<{ system: LocalSystem; lines: string[]; cleanUp: () => Promise<void> }> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'switchyard-e2e-'));
+  // As root, Postgres runs as the postgres user, which must be able to enter this directory.
+  await chmod(dataDir, 0o755);
+  const lines: string[] = [];
+  const system = new LocalSystem({
+    rootDir: ROOT,
+    dataDir,
+    ...ports,
+    replicas: {},
+    allowRabbitMqInstall: false,
+    serviceLogLevel: 'info',
+    log: capturedLogger('switchyard').log,
+    onServiceLine: (label, line) => lines.push(`${label} ${line}`),
+    ...overrides,
+  });
+  const cleanUp = async () => {
+    await system.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  };
+  try {
+    await system.start();
+  } catch (err) {
+    await cleanUp();
+    throw new Error(`the local system did not start; service output:\n${lines.slice(-40).join('\n')}`, { cause: err });
+  }
+  return { system, lines, cleanUp };
+}
+
+/** True while a process with this pid exists. */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
