@@ -28,7 +28,7 @@ cli.after(async () => {
 });
 
 const startRunner = () =>
-  startChild('packages/devstack/src/cli.ts', { ...PORTS, SWITCHYARD_DATA_DIR: dataDir, SWITCHYARD_INSTALL_RABBITMQ: '0', LOG_LEVEL: 'info' });
+  startChild('packages/devstack/src/cli.ts', { ...PORTS, SWITCHYARD_DATA_DIR: dataDir, LOG_LEVEL: 'info' });
 
 /** Waits for the status table and returns the pids it lists. */
 async function waitUntilRunning(child: ChildService): Promise<number[]> {

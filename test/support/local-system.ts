@@ -25,7 +25,7 @@ export async function startTestSystem(ports: TestPorts, overrides: Partial<Syste
     dataDir,
     ...ports,
     replicas: {},
-    allowRabbitMqInstall: false,
+    allowRabbitMqInstall: true,
     serviceLogLevel: 'info',
     log: capturedLogger('switchyard').log,
     onServiceLine: (label, line) => lines.push(`${label} ${line}`),
