@@ -7,6 +7,7 @@ const CHECK_TIMEOUT_MS = 1000;
 export class Readiness {
   #draining = false;
   readonly #checks = new Map<string, ReadinessCheck>();
+  readonly #onDraining: Array<() => void> = [];
 
   /** Adds a named dependency check (database, broker, ...). */
   add(name: string, check: ReadinessCheck): this {
@@ -14,9 +15,17 @@ export class Readiness {
     return this;
   }
 
+  /** Runs when draining starts (the gRPC server turns its health to NOT_SERVING). */
+  onDraining(listener: () => void): this {
+    this.#onDraining.push(listener);
+    return this;
+  }
+
   /** Called first on shutdown: from now on /readyz answers 503 so load balancers move away. */
   startDraining(): void {
+    if (this.#draining) return;
     this.#draining = true;
+    for (const listener of this.#onDraining) listener();
   }
 
   get draining(): boolean {

@@ -1,0 +1,10 @@
+// Original file: switchyard/catalog/v1/catalog.proto
+
+
+export interface GetProductRequest {
+  'id'?: (string);
+}
+
+export interface GetProductRequest__Output {
+  'id': (string);
+}

@@ -1,0 +1,38 @@
+import { credentials, loadPackageDefinition, type Client, type ServiceError } from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
+import { protoPath } from 'grpc-health-check';
+import { GrpcServer, type ServiceHandlers } from '@switchyard/kit/grpc-server';
+import { createMetrics } from '@switchyard/kit/metrics';
+import { Readiness } from '@switchyard/kit/readiness';
+import type { ServiceDefinition } from '@grpc/grpc-js';
+import type { Logger } from '@switchyard/kit/log';
+
+/** A kit gRPC server on a free loopback port with the given handlers. */
+export async function startGrpcServer<D extends ServiceDefinition>(
+  log: Logger,
+  name: string,
+  definition: D,
+  handlers: ServiceHandlers<D>,
+): Promise<{ server: GrpcServer; readiness: Readiness; address: string }> {
+  const readiness = new Readiness();
+  const server = new GrpcServer({ log, registry: createMetrics('grpc-test').registry, readiness, maxConnectionAgeMs: 300_000, maxConnectionAgeGraceMs: 10_000 });
+  server.addService(name, definition, handlers);
+  const port = await server.listen(0, '127.0.0.1');
+  return { server, readiness, address: `127.0.0.1:${port}` };
+}
+
+type HealthClient = Client & {
+  check(request: { service: string }, callback: (err: ServiceError | null, res?: { status: string }) => void): void;
+};
+
+/** Asks grpc.health.v1.Health/Check at an address; resolves with the status name. */
+export async function healthStatus(address: string, service = ''): Promise<string> {
+  const definition = loadSync(protoPath, { keepCase: true, enums: String, defaults: true });
+  const Health = (loadPackageDefinition(definition) as any).grpc.health.v1.Health as new (a: string, c: unknown) => HealthClient;
+  const client = new Health(address, credentials.createInsecure());
+  try {
+    return await new Promise((resolve, reject) => client.check({ service }, (err, res) => (err ? reject(err) : resolve(res!.status))));
+  } finally {
+    client.close();
+  }
+}
