@@ -100,10 +100,10 @@ e2e('stops leaving no process and no listening port behind', async () => {
   if (!local) return;
   const system: LocalSystem = local.system;
   const pids = system.pids();
-  assert.is(pids.length, 2 + 3, 'two services, postgres, rabbitmq and epmd');
+  assert.is(pids.length, 4 + 3, 'four services, postgres, rabbitmq and epmd');
   await system.stop();
   assert.equal(pids.filter(isAlive), []);
-  const ports = [PORTS.httpBasePort, PORTS.httpBasePort + 1, PORTS.postgresPort, PORTS.amqpPort, PORTS.amqpPort + 20000, PORTS.epmdPort];
+  const ports = [...local.system.instances.flatMap((i) => [Number(new URL(i.url).port), Number(i.grpcAddress?.split(':')[1] ?? 0)]).filter(Boolean), PORTS.postgresPort, PORTS.amqpPort, PORTS.amqpPort + 20000, PORTS.epmdPort];
   const listening = [];
   for (const port of ports) if (await isListening(port)) listening.push(port);
   assert.equal(listening, []);

@@ -1,3 +1,5 @@
+import { status as grpcStatusCode } from '@grpc/grpc-js';
+import { AppError } from '@switchyard/kit/errors';
 import { credentials, loadPackageDefinition, type Client, type ServiceError } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { protoPath } from 'grpc-health-check';
@@ -35,4 +37,25 @@ export async function healthStatus(address: string, service = ''): Promise<strin
   } finally {
     client.close();
   }
+}
+
+/** What a failed gRPC call told the caller: the AppError's status and code, and the gRPC status name. */
+export interface GrpcFailure {
+  httpStatus: number;
+  code: string;
+  grpcStatus: string;
+  message: string;
+  extensions: Record<string, unknown>;
+}
+
+/** Awaits a call that must fail and describes the failure. */
+export async function grpcFailure(call: Promise<unknown>): Promise<GrpcFailure> {
+  try {
+    await call;
+  } catch (err) {
+    if (!(err instanceof AppError)) throw err;
+    const cause = err.cause as { code?: number } | undefined;
+    return { httpStatus: err.status, code: err.code, grpcStatus: grpcStatusCode[cause?.code ?? 0] ?? 'UNKNOWN', message: err.message, extensions: err.extensions };
+  }
+  throw new Error('the call succeeded but should have failed');
 }

@@ -1,31 +1,46 @@
 import type { Logger } from '@switchyard/kit/log';
 import { stopService, type StartedService } from '@switchyard/kit/lifecycle';
-import { readConfig as readUsersConfig } from '@switchyard/users/config';
-import { startUsers } from '@switchyard/users/service';
+import { readConfig as readCatalogConfig } from '@switchyard/catalog/config';
+import { startCatalog } from '@switchyard/catalog/service';
 import { readConfig as readGatewayConfig } from '@switchyard/gateway/config';
 import { startGateway } from '@switchyard/gateway/service';
+import { readConfig as readPaymentsConfig } from '@switchyard/payments/config';
+import { startPayments } from '@switchyard/payments/service';
+import { readConfig as readUsersConfig } from '@switchyard/users/config';
+import { startUsers } from '@switchyard/users/service';
 
-/** A service started in this process on a free port, with its base URL. */
+/** A service started in this process on free ports, with its base URL and gRPC address. */
 export interface TestService {
   url: string;
+  grpcAddress: string;
   started: StartedService;
   stop: () => Promise<void>;
 }
 
-function wrap(started: StartedService): TestService {
-  return { url: `http://127.0.0.1:${started.httpPort}`, started, stop: () => stopService(started) };
+type Env = Record<string, string>;
+
+const LOCAL: Env = { HTTP_HOST: '127.0.0.1', HTTP_PORT: '0', GRPC_PORT: '0', NODE_ENV: 'test' };
+
+/** Starts a service through its own config reader and start function, as its main.ts does. */
+async function startTest<C>(readConfig: (env: Env) => C, start: (config: C, log: Logger) => Promise<StartedService>, log: Logger, env: Env): Promise<TestService> {
+  const started = await start(readConfig({ ...LOCAL, ...env }), log);
+  return {
+    url: `http://127.0.0.1:${started.httpPort}`,
+    grpcAddress: `127.0.0.1:${started.grpcPort ?? 0}`,
+    started,
+    stop: () => stopService(started),
+  };
 }
 
-const local = { HTTP_HOST: '127.0.0.1', HTTP_PORT: '0', NODE_ENV: 'test' };
+/** users against a database, signing with the given key. A low scrypt cost keeps the suites quick. */
+export const startTestUsers = (databaseUrl: string, jwtPrivateKey: string, log: Logger, env: Env = {}) =>
+  startTest(readUsersConfig, startUsers, log, { DATABASE_URL: databaseUrl, JWT_PRIVATE_KEY: jwtPrivateKey, PASSWORD_SCRYPT_COST: '1024', ...env });
 
-/** Starts the users service against a database, with the given signing key. */
-export async function startTestUsers(databaseUrl: string, jwtPrivateKey: string, log: Logger, env: Record<string, string> = {}): Promise<TestService> {
-  // A low scrypt cost keeps the suites quick; production uses the default 2^14.
-  const config = readUsersConfig({ ...local, DATABASE_URL: databaseUrl, JWT_PRIVATE_KEY: jwtPrivateKey, PASSWORD_SCRYPT_COST: '1024', ...env });
-  return wrap(await startUsers(config, log));
-}
+/** The gateway in front of the given users URL(s). */
+export const startTestGateway = (usersUrl: string, log: Logger, env: Env = {}) => startTest(readGatewayConfig, startGateway, log, { USERS_URL: usersUrl, ...env });
 
-/** Starts the gateway in front of the given users URL(s). */
-export async function startTestGateway(usersUrl: string, log: Logger, env: Record<string, string> = {}): Promise<TestService> {
-  return wrap(await startGateway(readGatewayConfig({ ...local, USERS_URL: usersUrl, ...env }), log));
-}
+/** catalog against a database (seeded by its migrations). */
+export const startTestCatalog = (databaseUrl: string, log: Logger, env: Env = {}) => startTest(readCatalogConfig, startCatalog, log, { DATABASE_URL: databaseUrl, ...env });
+
+/** payments against a database. */
+export const startTestPayments = (databaseUrl: string, log: Logger, env: Env = {}) => startTest(readPaymentsConfig, startPayments, log, { DATABASE_URL: databaseUrl, ...env });

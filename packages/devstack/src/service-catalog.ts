@@ -2,6 +2,8 @@
 export interface SystemAddresses {
   /** Base URLs of every replica of a service's HTTP API. */
   httpUrls(service: string): string[];
+  /** A grpc-js target listing every replica (`ipv4:127.0.0.1:9084,127.0.0.1:9184`), for round robin. */
+  grpcTarget(service: string): string;
   jwtPrivateKey: string;
   amqpUrl: string;
 }
@@ -11,6 +13,8 @@ export interface ServiceDefinition {
   name: string;
   /** Added to the HTTP base port (8080 by default); replica n listens 100·n higher. */
   httpPortOffset: number;
+  /** Added to the gRPC base port (9080 by default), for services that serve gRPC. */
+  grpcPortOffset?: number;
   /** Whether it owns a Postgres database (and gets DATABASE_URL). */
   database: boolean;
   env(addresses: SystemAddresses): Record<string, string>;
@@ -21,16 +25,36 @@ export const SERVICES: readonly ServiceDefinition[] = [
   {
     name: 'users',
     httpPortOffset: 1,
+    grpcPortOffset: 1,
     database: true,
     env: (a) => ({ JWT_PRIVATE_KEY: a.jwtPrivateKey }),
+  },
+  {
+    name: 'catalog',
+    httpPortOffset: 2,
+    grpcPortOffset: 2,
+    database: true,
+    env: () => ({}),
+  },
+  {
+    name: 'payments',
+    httpPortOffset: 4,
+    grpcPortOffset: 4,
+    database: true,
+    env: () => ({}),
   },
   {
     name: 'gateway',
     httpPortOffset: 0,
     database: false,
-    env: (a) => ({ USERS_URL: a.httpUrls('users').join(',') }),
+    env: (a) => ({ USERS_URL: a.httpUrls('users').join(','), CATALOG_URL: a.httpUrls('catalog').join(',') }),
   },
 ];
+
+/** The gRPC port of a replica, when the service serves gRPC. */
+export function grpcPort(service: ServiceDefinition, basePort: number, replica: number): number | undefined {
+  return service.grpcPortOffset === undefined ? undefined : basePort + 1000 + service.grpcPortOffset + 100 * replica;
+}
 
 /** The port of a replica (0-based) of a service. */
 export function httpPort(service: ServiceDefinition, basePort: number, replica: number): number {

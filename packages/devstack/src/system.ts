@@ -5,7 +5,7 @@ import { ManagedProcess } from './managed-process.js';
 import { assertPortsFree } from './ports.js';
 import { provisionDatabase, startPostgres, type PostgresServer } from './postgres-server.js';
 import { startRabbitMq, type RabbitMqServer } from './rabbitmq-server.js';
-import { SERVICES, databaseName, httpPort, serviceEntry, type ServiceDefinition, type SystemAddresses } from './service-catalog.js';
+import { SERVICES, databaseName, grpcPort, httpPort, serviceEntry, type ServiceDefinition, type SystemAddresses } from './service-catalog.js';
 
 export interface SystemOptions {
   /** The repository root (services are started from their sources there). */
@@ -35,6 +35,8 @@ export interface ServiceInstance {
   replica: number;
   label: string;
   url: string;
+  /** host:port of its gRPC server, when it has one. */
+  grpcAddress?: string | undefined;
   process: ManagedProcess;
 }
 
@@ -123,7 +125,10 @@ export class LocalSystem {
     const { options } = this;
     for (const name of Object.keys(options.replicas)) this.#service(name);
     const servicePorts = SERVICES.flatMap((s) =>
-      Array.from({ length: this.#replicas(s) }, (_, r) => [httpPort(s, options.httpBasePort, r), `${s.name} HTTP`] as const),
+      Array.from({ length: this.#replicas(s) }, (_, r) => {
+        const grpc = grpcPort(s, options.httpBasePort, r);
+        return [[httpPort(s, options.httpBasePort, r), `${s.name} HTTP`] as const, ...(grpc ? [[grpc, `${s.name} gRPC`] as const] : [])];
+      }).flat(),
     );
     await assertPortsFree([...servicePorts, ...(options.databaseUrl ? [] : [[options.postgresPort, 'Postgres'] as const])]);
 
@@ -166,6 +171,11 @@ export class LocalSystem {
         const service = this.#service(name);
         return Array.from({ length: this.#replicas(service) }, (_, r) => `http://127.0.0.1:${httpPort(service, options.httpBasePort, r)}`);
       },
+      grpcTarget: (name) => {
+        const service = this.#service(name);
+        const ports = Array.from({ length: this.#replicas(service) }, (_, r) => `127.0.0.1:${grpcPort(service, options.httpBasePort, r)}`);
+        return `ipv4:${ports.join(',')}`;
+      },
       jwtPrivateKey: secrets.jwtPrivateKey,
       amqpUrl: this.amqpUrl,
     };
@@ -175,6 +185,7 @@ export class LocalSystem {
       for (let replica = 0; replica < count; replica++) {
         this.#checkNotStopping();
         const port = httpPort(service, options.httpBasePort, replica);
+        const grpc = grpcPort(service, options.httpBasePort, replica);
         const label = count > 1 ? `${service.name}#${replica + 1}` : service.name;
         const env: NodeJS.ProcessEnv = {
           ...process.env,
@@ -182,6 +193,7 @@ export class LocalSystem {
           LOG_LEVEL: options.serviceLogLevel,
           HTTP_HOST: '127.0.0.1',
           HTTP_PORT: String(port),
+          ...(grpc ? { GRPC_PORT: String(grpc) } : {}),
           INSTANCE_ID: `${service.name}-${replica + 1}`,
           ...(service.database ? { DATABASE_URL: databaseUrls.get(databaseName(service.name))! } : {}),
           ...service.env(addresses),
@@ -192,7 +204,14 @@ export class LocalSystem {
           env,
           onLine: (line) => options.onServiceLine(label, line),
         });
-        this.instances.push({ service: service.name, replica, label, url: `http://127.0.0.1:${port}`, process: child });
+        this.instances.push({
+          service: service.name,
+          replica,
+          label,
+          url: `http://127.0.0.1:${port}`,
+          grpcAddress: grpc ? `127.0.0.1:${grpc}` : undefined,
+          process: child,
+        });
       }
     }
     await Promise.all(this.instances.map((i) => this.#waitReady(i, options.readyTimeoutMs ?? 60_000)));

@@ -35,6 +35,20 @@ export const baseConfigSchema = z.object({
   INSTANCE_ID: z.string().min(1).optional(),
 });
 
+/** The variables of a service that serves gRPC; spread into its schema with its local default port. */
+export const grpcServerConfig = (defaultPort: number) => ({
+  GRPC_PORT: port(defaultPort),
+  /** Connections older than this are closed (after the grace) so clients rebalance onto new pods. */
+  GRPC_MAX_CONNECTION_AGE_MS: millis(300_000),
+  GRPC_MAX_CONNECTION_AGE_GRACE_MS: millis(15_000),
+});
+
+/** The variables of a gRPC client: the default deadline and attempts per call. */
+export const grpcClientConfig = () => ({
+  GRPC_DEADLINE_MS: millis(2_000).refine((ms) => ms >= 10, 'must be at least 10'),
+  GRPC_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(5).default(3),
+});
+
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value)) {
     Object.freeze(value);

@@ -13,6 +13,8 @@ export interface StartedService {
   readiness: Readiness;
   /** The bound HTTP port (useful when started on port 0). */
   httpPort: number;
+  /** The bound gRPC port, for services that serve gRPC. */
+  grpcPort?: number;
   /** Run in order on shutdown: listeners first, then consumers, then pools. */
   steps: ShutdownStep[];
 }
@@ -99,7 +101,7 @@ export function runService<C extends ServiceConfig>(
     const config = readConfig();
     const log = createLogger({ service, level: config.LOG_LEVEL, instance: config.INSTANCE_ID });
     const started = await start(config, log);
-    log.info({ httpPort: started.httpPort }, `${service} started`);
+    log.info({ httpPort: started.httpPort, grpcPort: started.grpcPort }, `${service} started`);
     handleShutdown({
       log,
       readiness: started.readiness,

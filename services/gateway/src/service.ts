@@ -15,7 +15,10 @@ export async function startGateway(config: Readonly<Config>, log: Logger): Promi
     retries: config.UPSTREAM_RETRIES,
     log,
   };
-  const upstreams = new Map([['users', new Upstream('users', config.USERS_URL, upstreamOptions)]]);
+  const upstreams = new Map([
+    ['users', new Upstream('users', config.USERS_URL, upstreamOptions)],
+    ['catalog', new Upstream('catalog', config.CATALOG_URL, upstreamOptions)],
+  ]);
   // Ready as soon as it listens: an upstream that is down fails its own routes with 503,
   // while the edge keeps serving everything else.
   const readiness = new Readiness();

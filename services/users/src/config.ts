@@ -1,6 +1,6 @@
 import { createPrivateKey } from 'node:crypto';
 import { z } from 'zod';
-import { baseConfigSchema, loadConfig, port } from '@switchyard/kit/config';
+import { baseConfigSchema, grpcServerConfig, loadConfig, port } from '@switchyard/kit/config';
 
 function isEd25519PrivateKey(pem: string): boolean {
   try {
@@ -12,6 +12,7 @@ function isEd25519PrivateKey(pem: string): boolean {
 
 const schema = baseConfigSchema.extend({
   HTTP_PORT: port(8081),
+  ...grpcServerConfig(9081),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
   /** Ed25519 private key (PKCS#8 PEM) shared by every replica; `\n` escapes are accepted. */
   JWT_PRIVATE_KEY: z

@@ -19,6 +19,8 @@ export const ROUTES: readonly ProxyRoute[] = [
   { method: 'POST', path: '/api/users', upstream: 'users', target: '/users', auth: false },
   { method: 'POST', path: '/api/sessions', upstream: 'users', target: '/sessions', auth: false },
   { method: 'GET', path: '/api/users/me', upstream: 'users', target: '/users/me', auth: true },
+  { method: 'GET', path: '/api/products', upstream: 'catalog', target: '/products', auth: false },
+  { method: 'GET', path: '/api/products/:id', upstream: 'catalog', target: '/products/:id', auth: false },
 ];
 
 // Only these client headers travel upstream; everything else (the identity header included) is dropped.

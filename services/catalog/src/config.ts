@@ -1,0 +1,17 @@
+import { z } from 'zod';
+import { baseConfigSchema, grpcServerConfig, loadConfig, port } from '@switchyard/kit/config';
+
+const schema = baseConfigSchema.extend({
+  HTTP_PORT: port(8082),
+  ...grpcServerConfig(9082),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
+  /** Cache-Control max-age of product responses; stock changes, so it stays short. */
+  PRODUCT_CACHE_MAX_AGE_SECONDS: z.coerce.number().int().min(0).max(3600).default(5),
+});
+
+export type Config = z.output<typeof schema>;
+
+/** Reads and validates the catalog configuration once. */
+export function readConfig(env: Record<string, string | undefined> = process.env): Readonly<Config> {
+  return loadConfig(schema, env);
+}
