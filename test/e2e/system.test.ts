@@ -4,7 +4,9 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { SERVICE_NAMES, paymentsV1 } from '@switchyard/contracts/grpc-contracts';
 import type { LocalSystem } from '@switchyard/devstack/system';
+import { GrpcClient } from '@switchyard/kit/grpc-client';
 import { request, withoutRequestId } from '../support/http.js';
 import { isAlive, startTestSystem } from '../support/local-system.js';
 import { isListening } from '../support/ports.js';
@@ -20,7 +22,8 @@ let userId = '';
 
 e2e.before(async () => {
   if (base) return;
-  local = await startTestSystem(PORTS);
+  // Two replicas of catalog and payments, so load balancing is exercised end to end.
+  local = await startTestSystem(PORTS, { replicas: { catalog: 2, payments: 2 } });
   base = local.system.gatewayUrl;
 });
 
@@ -96,11 +99,48 @@ e2e('every service instance serves /healthz, /readyz and /metrics', async () => 
   }
 });
 
+e2e('lists the seeded products through the gateway, across two catalog replicas', async () => {
+  const seen = new Set<string>();
+  for (let i = 0; i < 4; i++) {
+    const res = await request(`${base}/api/products?limit=100`);
+    assert.is(res.status, 200);
+    res.body.items.forEach((p: { id: string }) => seen.add(p.id));
+  }
+  assert.ok(seen.size >= 12);
+  const whistle = await request(`${base}/api/products/5eed0000-0000-4000-8000-000000000001`);
+  assert.is(whistle.body.name, 'Brass Locomotive Whistle');
+  assert.is((await request(`${base}/api/products/5eed0000-0000-4000-8000-000000000001`, { headers: { 'if-none-match': whistle.headers.get('etag')! } })).status, 304);
+});
+
+e2e('spreads gRPC calls over both payments replicas (round robin over the local address list)', async () => {
+  if (!local) return;
+  const addresses = local.system.instances.filter((i) => i.service === 'payments').map((i) => i.grpcAddress!);
+  assert.is(addresses.length, 2);
+  const payments = new GrpcClient(paymentsV1().Payments, {
+    dependency: 'payments',
+    serviceName: SERVICE_NAMES.payments,
+    target: `ipv4:${addresses.join(',')}`,
+    deadlineMs: 5000,
+    maxAttempts: 2,
+  });
+  const ids: string[] = [];
+  for (let i = 0; i < 20; i++) {
+    const orderId = crypto.randomUUID();
+    ids.push(orderId);
+    await payments.call('Charge', { orderId, amountCents: 100 + i, currency: 'EUR', card: { number: '4242424242424242', expiry: '12/40', cvc: '123' } }, { requestId: `rr-${orderId}` });
+  }
+  payments.close();
+  await new Promise((r) => setTimeout(r, 100));
+  const served = (label: string) => local!.lines.filter((l) => l.startsWith(`${label} `) && l.includes('"msg":"gRPC call finished"') && l.includes('"reqId":"rr-')).length;
+  assert.is(served('payments#1') + served('payments#2'), 20);
+  assert.ok(served('payments#1') >= 6 && served('payments#2') >= 6, `payments#1=${served('payments#1')} payments#2=${served('payments#2')}`);
+});
+
 e2e('stops leaving no process and no listening port behind', async () => {
   if (!local) return;
   const system: LocalSystem = local.system;
   const pids = system.pids();
-  assert.is(pids.length, 4 + 3, 'four services, postgres, rabbitmq and epmd');
+  assert.is(pids.length, 6 + 3, 'six service processes, postgres, rabbitmq and epmd');
   await system.stop();
   assert.equal(pids.filter(isAlive), []);
   const ports = [...local.system.instances.flatMap((i) => [Number(new URL(i.url).port), Number(i.grpcAddress?.split(':')[1] ?? 0)]).filter(Boolean), PORTS.postgresPort, PORTS.amqpPort, PORTS.amqpPort + 20000, PORTS.epmdPort];

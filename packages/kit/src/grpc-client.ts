@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Metadata, credentials, type ChannelCredentials, type ChannelOptions, type Client, type ServiceDefinition, type ServiceError } from '@grpc/grpc-js';
+import { Metadata, credentials, status, type ChannelCredentials, type ChannelOptions, type Client, type ServiceDefinition, type ServiceError } from '@grpc/grpc-js';
 import type { MethodDefinition } from '@grpc/proto-loader';
 import { Histogram, type Registry } from 'prom-client';
 import { KEEPALIVE } from './grpc-keepalive.js';
@@ -42,20 +42,17 @@ export interface CallOptions {
 
 /** The channel options every client uses: round robin over all addresses, retries for UNAVAILABLE only, keepalive. */
 export function channelOptions(serviceName: string, maxAttempts: number): ChannelOptions {
+  // grpc-js wants maxAttempts >= 2 in a retry policy; one attempt means no policy at all.
+  const retryPolicy = {
+    maxAttempts,
+    initialBackoff: '0.05s',
+    maxBackoff: '0.5s',
+    backoffMultiplier: 2,
+    retryableStatusCodes: ['UNAVAILABLE'],
+  };
   const serviceConfig = {
     loadBalancingConfig: [{ round_robin: {} }],
-    methodConfig: [
-      {
-        name: [{ service: serviceName }],
-        retryPolicy: {
-          maxAttempts,
-          initialBackoff: '0.05s',
-          maxBackoff: '0.5s',
-          backoffMultiplier: 2,
-          retryableStatusCodes: ['UNAVAILABLE'],
-        },
-      },
-    ],
+    methodConfig: maxAttempts >= 2 ? [{ name: [{ service: serviceName }], retryPolicy }] : [],
   };
   return {
     'grpc.service_config': JSON.stringify(serviceConfig),
@@ -120,7 +117,7 @@ export class GrpcClient<D extends ServiceDefinition> {
         { deadline },
         (err: ServiceError | null, response?: unknown) => {
           this.#duration?.observe(
-            { dependency: this.options.dependency, method, code: err ? String(err.code) : '0' },
+            { dependency: this.options.dependency, method, code: status[err ? err.code : status.OK] },
             Number(process.hrtime.bigint() - started) / 1e9,
           );
           if (err) reject(fromServiceError(err, this.options.dependency));
