@@ -1,7 +1,7 @@
 /**
- * The test command: typecheck, start a real Postgres for the suites, run every uvu suite
- * (test/**\/*.test.ts) in one child process, stop Postgres by its pid, and end with one line
- * `N passed, N failed`.
+ * The test command: typecheck, start a real Postgres and a real RabbitMQ for the suites, run every
+ * uvu suite (test/**\/*.test.ts) in one child process, stop both by their pids, and end with one
+ * line `N passed, N failed`.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createLogger } from '@switchyard/kit/log';
 import { startPostgres, type PostgresServer } from '@switchyard/devstack/postgres-server';
+import { startRabbitMq, type RabbitMqServer } from '@switchyard/devstack/rabbitmq-server';
 import { freePort } from './support/ports.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -34,7 +35,9 @@ const dataDir = await mkdtemp(join(tmpdir(), 'switchyard-test-'));
 // As root, Postgres runs as the postgres user, which must be able to enter this directory.
 await chmod(dataDir, 0o755);
 let postgres: PostgresServer | undefined;
+let rabbit: RabbitMqServer | undefined;
 const cleanUp = async () => {
+  await rabbit?.stop();
   await postgres?.stop();
   await rm(dataDir, { recursive: true, force: true });
 };
@@ -46,13 +49,21 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 let output = '';
 let exitCode: number | null = 1;
 try {
-  postgres = await startPostgres({ dataDir: join(dataDir, 'postgres'), port: await freePort(), superuserPassword: 'test', log });
+  const [pg, amqp] = await Promise.allSettled([
+    startPostgres({ dataDir: join(dataDir, 'postgres'), port: await freePort(), superuserPassword: 'test', log }),
+    startRabbitMq({ dataDir: join(dataDir, 'rabbitmq'), port: await freePort(), epmdPort: await freePort(), distPort: await freePort(), allowInstall: true, log }),
+  ]);
+  // Keep whichever started, so the finally block stops it even when the other failed.
+  if (pg.status === 'fulfilled') postgres = pg.value;
+  if (amqp.status === 'fulfilled') rabbit = amqp.value;
+  if (pg.status === 'rejected') throw pg.reason;
+  if (amqp.status === 'rejected') throw amqp.reason;
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', '--conditions=development', join(ROOT, 'node_modules/uvu/bin.js'), 'test', pattern, '--no-color'],
     {
       cwd: ROOT,
-      env: { ...process.env, TEST_DATABASE_URL: postgres.adminUrl, FORCE_COLOR: '0', NODE_ENV: 'test' },
+      env: { ...process.env, TEST_DATABASE_URL: postgres!.adminUrl, TEST_AMQP_URL: rabbit!.url, FORCE_COLOR: '0', NODE_ENV: 'test' },
       stdio: ['ignore', 'pipe', 'inherit'],
     },
   );

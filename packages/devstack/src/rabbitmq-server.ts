@@ -18,9 +18,11 @@ export interface RabbitMqServer {
 
 export interface RabbitMqOptions {
   dataDir: string;
-  /** AMQP port; the Erlang distribution port is this + 20000, epmd's is `epmdPort`. */
+  /** AMQP port. */
   port: number;
   epmdPort: number;
+  /** The Erlang distribution port; AMQP + 20000 unless given. */
+  distPort?: number;
   /** Install rabbitmq-server with apt when missing (only as root on Debian/Ubuntu). */
   allowInstall: boolean;
   log: Logger;
@@ -63,7 +65,7 @@ function epmdBinary(): string {
 export async function startRabbitMq(options: RabbitMqOptions): Promise<RabbitMqServer> {
   const { dataDir, port, epmdPort, log } = options;
   ensureInstalled(options);
-  const distPort = port + 20_000;
+  const distPort = options.distPort ?? port + 20_000;
   await assertPortsFree([
     [port, 'RabbitMQ AMQP'],
     [distPort, 'RabbitMQ distribution'],

@@ -27,7 +27,7 @@ export const SERVICES: readonly ServiceDefinition[] = [
     httpPortOffset: 1,
     grpcPortOffset: 1,
     database: true,
-    env: (a) => ({ JWT_PRIVATE_KEY: a.jwtPrivateKey }),
+    env: (a) => ({ JWT_PRIVATE_KEY: a.jwtPrivateKey, AMQP_URL: a.amqpUrl }),
   },
   {
     name: 'catalog',
@@ -44,10 +44,20 @@ export const SERVICES: readonly ServiceDefinition[] = [
     env: () => ({}),
   },
   {
+    name: 'notifications',
+    httpPortOffset: 5,
+    database: true,
+    env: (a) => ({ AMQP_URL: a.amqpUrl }),
+  },
+  {
     name: 'gateway',
     httpPortOffset: 0,
     database: false,
-    env: (a) => ({ USERS_URL: a.httpUrls('users').join(','), CATALOG_URL: a.httpUrls('catalog').join(',') }),
+    env: (a) => ({
+      USERS_URL: a.httpUrls('users').join(','),
+      CATALOG_URL: a.httpUrls('catalog').join(','),
+      NOTIFICATIONS_URL: a.httpUrls('notifications').join(','),
+    }),
   },
 ];
 

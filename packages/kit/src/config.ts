@@ -49,6 +49,38 @@ export const grpcClientConfig = () => ({
   GRPC_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(5).default(3),
 });
 
+/** A comma-separated list of durations in milliseconds. */
+const millisList = () =>
+  z
+    .string()
+    .transform((s) => s.split(',').map((part) => Number(part.trim())))
+    .pipe(z.array(z.number().int().min(1).max(86_400_000)).min(1));
+
+/** The variables of a service that talks to RabbitMQ. */
+export const amqpConfig = () => ({
+  AMQP_URL: z.url({ protocol: /^amqps?$/ }),
+  /** The one durable topic exchange of the system. */
+  EVENTS_EXCHANGE: z.string().min(1).default('switchyard.events'),
+});
+
+/** The variables of a service that publishes events through the outbox. */
+export const outboxConfig = () => ({
+  OUTBOX_POLL_INTERVAL_MS: millis(1_000).refine((ms) => ms >= 10, 'must be at least 10'),
+  OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
+  OUTBOX_RETENTION_MS: millis(3_600_000),
+});
+
+/** The variables of a service that consumes events: its queue, prefetch and retry schedule. */
+export const consumerConfig = (defaultQueue: string) => ({
+  EVENTS_QUEUE: z.string().min(1).default(defaultQueue),
+  CONSUMER_PREFETCH: z.coerce.number().int().min(1).max(1000).default(16),
+  /** Tries in all before a message is parked in the dead-letter queue. */
+  CONSUMER_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(5),
+  /** Delay before each retry; the last one repeats. */
+  CONSUMER_RETRY_DELAYS_MS: millisList().default([1_000, 5_000, 30_000, 120_000]),
+  INBOX_RETENTION_MS: millis(3_600_000),
+});
+
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value)) {
     Object.freeze(value);

@@ -8,11 +8,17 @@ import type { Pool } from './postgres.js';
 const MIGRATION_LOCK_KEY = 7_420_190_001;
 
 /**
- * Applies the plain SQL files of a directory in name order, each in its own transaction, under an
- * advisory lock. A file that changed after it was applied stops the start (checksums are kept).
+ * Applies the plain SQL files of one or more directories (each in name order, directories in the
+ * order given), each file in its own transaction, under an advisory lock so replicas starting together
+ * take turns. A file that changed after it was applied stops the start (checksums are kept). File
+ * names must be unique across the directories: they are the keys of schema_migrations.
  */
-export async function migrate(pool: Pool, directory: string, log: Logger): Promise<string[]> {
-  const files = (await readdir(directory)).filter((f) => f.endsWith('.sql')).sort();
+export async function migrate(pool: Pool, directories: string | readonly string[], log: Logger): Promise<string[]> {
+  const files: Array<{ name: string; path: string }> = [];
+  for (const directory of typeof directories === 'string' ? [directories] : directories) {
+    const names = (await readdir(directory)).filter((f) => f.endsWith('.sql')).sort();
+    files.push(...names.map((name) => ({ name, path: join(directory, name) })));
+  }
   const client = await pool.connect();
   const applied: string[] = [];
   try {
@@ -24,8 +30,8 @@ export async function migrate(pool: Pool, directory: string, log: Logger): Promi
     )`);
     const { rows } = await client.query<{ name: string; checksum: string }>('SELECT name, checksum FROM schema_migrations');
     const done = new Map(rows.map((r) => [r.name, r.checksum]));
-    for (const file of files) {
-      const sql = await readFile(join(directory, file), 'utf8');
+    for (const { name: file, path } of files) {
+      const sql = await readFile(path, 'utf8');
       const checksum = createHash('sha256').update(sql).digest('hex');
       const previous = done.get(file);
       if (previous !== undefined) {

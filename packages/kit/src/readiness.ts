@@ -6,12 +6,15 @@ const CHECK_TIMEOUT_MS = 1000;
 /** Tracks whether a process should receive traffic: its dependencies answer and it is not draining. */
 export class Readiness {
   #draining = false;
-  readonly #checks = new Map<string, ReadinessCheck>();
+  readonly #checks = new Map<string, { check: ReadinessCheck; critical: boolean }>();
   readonly #onDraining: Array<() => void> = [];
 
-  /** Adds a named dependency check (database, broker, ...). */
-  add(name: string, check: ReadinessCheck): this {
-    this.#checks.set(name, check);
+  /**
+   * Adds a named dependency check. A non-critical one is reported but does not make the process
+   * unready: a service with an outbox keeps taking writes while the broker is away.
+   */
+  add(name: string, check: ReadinessCheck, options: { critical?: boolean } = {}): this {
+    this.#checks.set(name, { check, critical: options.critical ?? true });
     return this;
   }
 
@@ -36,17 +39,17 @@ export class Readiness {
   async probe(): Promise<{ ready: boolean; status: string; checks: Record<string, string> }> {
     if (this.#draining) return { ready: false, status: 'draining', checks: {} };
     const entries = await Promise.all(
-      [...this.#checks].map(async ([name, check]) => {
+      [...this.#checks].map(async ([name, { check, critical }]) => {
         try {
           await withTimeout(check(), CHECK_TIMEOUT_MS);
-          return [name, 'up'] as const;
+          return [name, 'up', critical] as const;
         } catch {
-          return [name, 'down'] as const;
+          return [name, 'down', critical] as const;
         }
       }),
     );
-    const ready = entries.every(([, state]) => state === 'up');
-    return { ready, status: ready ? 'ready' : 'unready', checks: Object.fromEntries(entries) };
+    const ready = entries.every(([, state, critical]) => state === 'up' || !critical);
+    return { ready, status: ready ? 'ready' : 'unready', checks: Object.fromEntries(entries.map(([name, state]) => [name, state])) };
   }
 }
 

@@ -39,8 +39,8 @@ export interface HostDeps {
 
 export interface HostOptions {
   name: string;
-  /** Directory of plain SQL migrations, applied under an advisory lock before anything serves. */
-  migrations?: string;
+  /** Directories of plain SQL migrations, applied under an advisory lock before anything serves. */
+  migrations?: string | readonly string[];
   poolMax?: number;
   build: (deps: HostDeps) => Promise<ServiceParts>;
 }

@@ -31,6 +31,6 @@ export function createApp(deps: GatewayDeps): Koa {
     readiness: deps.readiness,
     bodyLimitBytes: config.HTTP_BODY_LIMIT_BYTES,
     rawBody: true,
-    routes: (router) => proxyRoutes(router, deps.upstreams, authenticate),
+    routes: (router) => proxyRoutes(router, deps.upstreams, authenticate, deps.readiness),
   });
 }

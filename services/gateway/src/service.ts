@@ -21,6 +21,7 @@ export function startGateway(config: Readonly<Config>, log: Logger): Promise<Sta
       const upstreams = new Map([
         ['users', new Upstream('users', config.USERS_URL, upstreamOptions)],
         ['catalog', new Upstream('catalog', config.CATALOG_URL, upstreamOptions)],
+        ['notifications', new Upstream('notifications', config.NOTIFICATIONS_URL, upstreamOptions)],
       ]);
       return {
         app: createApp({ config, log, metrics, readiness, upstreams }),

@@ -1,6 +1,6 @@
 import { createPrivateKey } from 'node:crypto';
 import { z } from 'zod';
-import { baseConfigSchema, grpcServerConfig, loadConfig, port } from '@switchyard/kit/config';
+import { amqpConfig, baseConfigSchema, grpcServerConfig, loadConfig, outboxConfig, port } from '@switchyard/kit/config';
 
 function isEd25519PrivateKey(pem: string): boolean {
   try {
@@ -14,6 +14,8 @@ const schema = baseConfigSchema.extend({
   HTTP_PORT: port(8081),
   ...grpcServerConfig(9081),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
+  ...amqpConfig(),
+  ...outboxConfig(),
   /** Ed25519 private key (PKCS#8 PEM) shared by every replica; `\n` escapes are accepted. */
   JWT_PRIVATE_KEY: z
     .string()

@@ -1,6 +1,8 @@
+import type { Readable } from 'node:stream';
 import type Router from '@koa/router';
 import type { Middleware, ParameterizedContext } from 'koa';
 import { USER_ID_HEADER, REQUEST_ID_HEADER } from '@switchyard/kit/identity';
+import type { Readiness } from '@switchyard/kit/readiness';
 import type { Upstream } from '../upstream/upstream.js';
 
 /** One public route and where it goes. */
@@ -12,6 +14,8 @@ export interface ProxyRoute {
   /** Path on the upstream; :params are filled from the public path. */
   target: string;
   auth: boolean;
+  /** A long-lived response (SSE) passed through unbuffered as it arrives. */
+  stream?: boolean;
 }
 
 /** The public API: every route the gateway exposes, in one table. */
@@ -21,6 +25,8 @@ export const ROUTES: readonly ProxyRoute[] = [
   { method: 'GET', path: '/api/users/me', upstream: 'users', target: '/users/me', auth: true },
   { method: 'GET', path: '/api/products', upstream: 'catalog', target: '/products', auth: false },
   { method: 'GET', path: '/api/products/:id', upstream: 'catalog', target: '/products/:id', auth: false },
+  { method: 'GET', path: '/api/notifications', upstream: 'notifications', target: '/notifications', auth: true },
+  { method: 'GET', path: '/api/notifications/stream', upstream: 'notifications', target: '/notifications/stream', auth: true, stream: true },
 ];
 
 // Only these client headers travel upstream; everything else (the identity header included) is dropped.
@@ -44,6 +50,31 @@ function upstreamHeaders(ctx: ParameterizedContext): Record<string, string> {
   return headers;
 }
 
+function copyResponseHeaders(ctx: ParameterizedContext, headers: Record<string, string | string[] | undefined>): void {
+  for (const name of FORWARDED_RESPONSE_HEADERS) {
+    const value = headers[name];
+    if (value !== undefined) ctx.set(name, value);
+  }
+}
+
+/** Passes a Server-Sent Events stream through as it arrives; the upstream call ends with the client's. */
+function proxyStream(route: ProxyRoute, upstream: Upstream, openStreams: Set<Readable>): Middleware {
+  return async (ctx) => {
+    const aborted = new AbortController();
+    ctx.req.on('close', () => aborted.abort());
+    const res = await upstream.stream({ method: route.method, path: route.target, headers: upstreamHeaders(ctx), idempotent: true }, aborted.signal);
+    copyResponseHeaders(ctx, res.headers);
+    ctx.status = res.status;
+    ctx.set('x-accel-buffering', 'no');
+    ctx.req.socket.setNoDelay(true);
+    openStreams.add(res.body);
+    res.body.once('close', () => openStreams.delete(res.body));
+    // Swallow the abort error of a stream ended on purpose (client gone, or draining).
+    res.body.on('error', () => undefined);
+    ctx.body = res.body;
+  };
+}
+
 function proxy(route: ProxyRoute, upstream: Upstream): Middleware {
   return async (ctx) => {
     const target = fillParams(route.target, (ctx as unknown as { params: Record<string, string> }).params ?? {});
@@ -55,21 +86,21 @@ function proxy(route: ProxyRoute, upstream: Upstream): Middleware {
       body: ctx.request.rawBody,
       idempotent: IDEMPOTENT_METHODS.has(route.method) || headers['idempotency-key'] !== undefined,
     });
-    for (const name of FORWARDED_RESPONSE_HEADERS) {
-      const value = res.headers[name];
-      if (value !== undefined) ctx.set(name, value);
-    }
+    copyResponseHeaders(ctx, res.headers);
     ctx.status = res.status;
     ctx.body = res.status === 204 || res.status === 304 ? null : res.body;
   };
 }
 
-/** Registers every route of the table on the router. */
-export function proxyRoutes(router: Router, upstreams: ReadonlyMap<string, Upstream>, authenticate: Middleware): void {
+/** Registers every route of the table on the router; open streams end when the gateway drains. */
+export function proxyRoutes(router: Router, upstreams: ReadonlyMap<string, Upstream>, authenticate: Middleware, readiness: Readiness): void {
+  const openStreams = new Set<Readable>();
+  readiness.onDraining(() => openStreams.forEach((stream) => stream.destroy()));
   for (const route of ROUTES) {
     const upstream = upstreams.get(route.upstream);
     if (!upstream) throw new Error(`route ${route.path} names unknown upstream ${route.upstream}`);
-    const handlers: Middleware[] = route.auth ? [authenticate, proxy(route, upstream)] : [proxy(route, upstream)];
+    const handler = route.stream ? proxyStream(route, upstream, openStreams) : proxy(route, upstream);
+    const handlers: Middleware[] = route.auth ? [authenticate, handler] : [handler];
     router.register(route.path, [route.method], handlers as never);
   }
 }

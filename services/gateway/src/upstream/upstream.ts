@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BalancedPool, Pool, type Dispatcher } from 'undici';
 import { AppError, DeadlineError, UnavailableError } from '@switchyard/kit/errors';
@@ -94,6 +95,27 @@ export class Upstream {
         }
         throw this.#translate(err, code, timeoutMs);
       }
+    }
+  }
+
+  /**
+   * Opens a long-lived response (Server-Sent Events) and hands its body over as it arrives: the
+   * deadline covers only the answer's headers, and the stream ends when `signal` aborts (the client
+   * went away). Nothing is retried once the stream started.
+   */
+  async stream(req: Omit<UpstreamRequest, 'body'>, signal: AbortSignal): Promise<{ status: number; headers: UpstreamResponse['headers']; body: Readable }> {
+    try {
+      const res = await this.#dispatcher.request({
+        method: req.method as Dispatcher.HttpMethod,
+        path: req.path,
+        headers: req.headers,
+        signal,
+        headersTimeout: this.options.timeoutMs,
+        bodyTimeout: 0,
+      });
+      return { status: res.statusCode, headers: res.headers, body: res.body };
+    } catch (err) {
+      throw this.#translate(err, errorCode(err), this.options.timeoutMs);
     }
   }
 

@@ -1,10 +1,14 @@
 import { randomBytes } from 'node:crypto';
+import { buildEvent, outboxMessage, type TraceHeaders } from '@switchyard/contracts/events';
 import { NotFoundError, UnauthorizedError } from '@switchyard/kit/errors';
 import type { Logger } from '@switchyard/kit/log';
-import type { Pool } from '@switchyard/kit/postgres';
+import { enqueueOutbox } from '@switchyard/kit/outbox';
+import { withTransaction, type Pool } from '@switchyard/kit/postgres';
 import { hashPassword, verifyPassword } from './password.js';
 import type { TokenIssuer } from './token-issuer.js';
 import { findCredentials, findUser, insertUser, type User } from './user-store.js';
+
+const EVENT_SOURCE = '/switchyard/users';
 
 export interface AccountsDeps {
   pool: Pool;
@@ -25,10 +29,18 @@ export class Accounts {
     return new Accounts(deps, await hashPassword(randomBytes(32).toString('hex'), deps.scryptCost));
   }
 
-  /** Creates a user; the email is already trimmed and lower-cased by the input schema. */
-  async register(input: { email: string; password: string; name: string }): Promise<User> {
+  /**
+   * Creates a user and, in the same transaction, the user.registered event in the outbox: both are
+   * stored or neither is. The email is already trimmed and lower-cased by the input schema.
+   */
+  async register(input: { email: string; password: string; name: string }, trace: TraceHeaders = {}): Promise<User> {
     const passwordHash = await hashPassword(input.password, this.deps.scryptCost);
-    const user = await insertUser(this.deps.pool, { email: input.email, name: input.name, passwordHash });
+    const user = await withTransaction(this.deps.pool, async (db) => {
+      const created = await insertUser(db, { email: input.email, name: input.name, passwordHash });
+      const event = buildEvent('user.registered', EVENT_SOURCE, { userId: created.id, email: created.email, name: created.name }, created.id);
+      await enqueueOutbox(db, outboxMessage(event, trace));
+      return created;
+    });
     this.deps.log.info({ userId: user.id }, 'user registered');
     return user;
   }

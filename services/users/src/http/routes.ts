@@ -25,7 +25,7 @@ const userId = z.uuid('must be a UUID');
 export function userRoutes(router: Router, accounts: Accounts, tokens: TokenIssuer): void {
   router.post('/users', async (ctx) => {
     const input = parseInput(registration, ctx.request.body);
-    const user = await accounts.register(input);
+    const user = await accounts.register(input, { traceparent: ctx.state.traceparent, 'x-request-id': ctx.state.requestId });
     ctx.status = 201;
     ctx.set('location', `/users/${user.id}`);
     ctx.body = user;

@@ -1,0 +1,256 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type Options } from 'amqplib';
+import { Gauge, type Registry } from 'prom-client';
+import { UnavailableError } from './errors.js';
+import type { Logger } from './log.js';
+
+/** Declares exchanges, queues and bindings; run again (idempotently) after every reconnect. */
+export type TopologySetup = (channel: Channel) => Promise<void>;
+
+/** A consumer the supervisor (re)creates on every connection, each on its own channel. */
+export interface ConsumerSpec {
+  queue: string;
+  prefetch: number;
+  /** Exclusive consumers (a per-replica queue) are declared by their topology setup too. */
+  exclusive?: boolean;
+  /** Handles one delivery; acks/rejects it on `channel` itself. */
+  onMessage: (message: ConsumeMessage, channel: Channel) => Promise<void>;
+}
+
+export interface AmqpOptions {
+  url: string;
+  /** Shown in the broker's management UI. */
+  connectionName: string;
+  log: Logger;
+  registry?: Registry;
+  heartbeatSeconds?: number;
+  reconnectInitialMs?: number;
+  reconnectMaxMs?: number;
+}
+
+interface LiveConsumer {
+  spec: ConsumerSpec;
+  channel: Channel;
+  tag: string;
+}
+
+/**
+ * One RabbitMQ connection per process, supervised: it reconnects with exponential backoff and jitter
+ * after `error` or `close`, re-declares the topology, re-creates every consumer on its own channel
+ * with its prefetch, and keeps one confirm channel for publishing (waiting for each confirm and for
+ * `drain` when the socket buffer is full). Every channel has an error listener, so a channel-level
+ * error never crashes the process.
+ */
+export class AmqpConnection {
+  #model: ChannelModel | undefined;
+  #publisher: ConfirmChannel | undefined;
+  readonly #topology: TopologySetup[] = [];
+  readonly #consumers: ConsumerSpec[] = [];
+  readonly #live: LiveConsumer[] = [];
+  readonly #inFlight = new Set<Promise<void>>();
+  readonly #connectedGauge: Gauge | undefined;
+  #closing = false;
+  #loop: Promise<void> | undefined;
+  #publishQueue: Promise<unknown> = Promise.resolve();
+  #wake: (() => void) | undefined;
+  #firstConnect: { promise: Promise<void>; resolve: () => void };
+
+  constructor(private readonly options: AmqpOptions) {
+    let resolve: () => void = () => undefined;
+    this.#firstConnect = { promise: new Promise((r) => (resolve = r)), resolve };
+    if (options.registry) {
+      this.#connectedGauge =
+        (options.registry.getSingleMetric('amqp_connected') as Gauge | undefined) ??
+        new Gauge({ name: 'amqp_connected', help: '1 while the RabbitMQ connection is up.', registers: [options.registry] });
+    }
+  }
+
+  /** True while connected with the topology declared. */
+  get connected(): boolean {
+    return this.#publisher !== undefined;
+  }
+
+  /** Adds topology to declare on every connection (call before start). */
+  declare(setup: TopologySetup): this {
+    this.#topology.push(setup);
+    return this;
+  }
+
+  /** Adds a consumer, started now if connected and after every reconnect. */
+  consume(spec: ConsumerSpec): this {
+    this.#consumers.push(spec);
+    if (this.#model) void this.#startConsumer(this.#model, spec).catch((err) => this.#onFailure(err, 'consumer start failed'));
+    return this;
+  }
+
+  /** Starts the supervision loop; resolves at once (the service runs while the broker is away). */
+  start(): this {
+    this.#loop ??= this.#run();
+    return this;
+  }
+
+  /** Resolves after the first successful connection (tests and tools wait for it). */
+  whenConnected(): Promise<void> {
+    return this.#firstConnect.promise;
+  }
+
+  /** A readiness check that reports the broker link. */
+  check(): () => Promise<void> {
+    return async () => {
+      if (!this.connected) throw new Error('not connected to RabbitMQ');
+    };
+  }
+
+  /**
+   * Publishes one persistent message and resolves when the broker confirmed it. Rejects with a 503
+   * UnavailableError while disconnected, so callers (the outbox relay) keep the message for later.
+   */
+  publish(exchange: string, routingKey: string, content: Buffer, options: Options.Publish = {}): Promise<void> {
+    // Publishes are serialised so a full socket buffer (`drain`) holds back the ones behind it.
+    const next = this.#publishQueue.then(() => this.#publishNow(exchange, routingKey, content, options));
+    this.#publishQueue = next.catch(() => undefined);
+    return next;
+  }
+
+  async #publishNow(exchange: string, routingKey: string, content: Buffer, options: Options.Publish): Promise<void> {
+    const channel = this.#publisher;
+    if (!channel) throw new UnavailableError('broker_unavailable', 'RabbitMQ is not connected.');
+    let onClose: () => void = () => undefined;
+    const closed = new Promise<never>((_, reject) => {
+      onClose = () => reject(new UnavailableError('broker_unavailable', 'The channel closed before the confirm.'));
+      channel.once('close', onClose);
+    });
+    closed.catch(() => undefined);
+    try {
+      let accepted = true;
+      const confirmed = new Promise<void>((resolve, reject) => {
+        accepted = channel.publish(exchange, routingKey, content, { persistent: true, ...options }, (err: unknown) =>
+          err ? reject(new UnavailableError('publish_not_confirmed', 'RabbitMQ did not confirm the message.', { cause: err })) : resolve(),
+        );
+      });
+      // A full socket buffer: the next publish waits until it drained.
+      const drained = accepted ? undefined : new Promise<void>((resolve) => channel.once('drain', () => resolve()));
+      await Promise.race([Promise.all([confirmed, drained]), closed]);
+    } finally {
+      channel.off('close', onClose);
+    }
+  }
+
+  /** Stops consuming, lets handlers in flight finish, then closes channels and the connection. */
+  async close(): Promise<void> {
+    this.#closing = true;
+    this.#wake?.();
+    await Promise.all(this.#live.map((c) => c.channel.cancel(c.tag).catch(() => undefined)));
+    await Promise.all([...this.#inFlight]);
+    await this.#publishQueue;
+    const model = this.#model;
+    this.#reset();
+    await model?.close().catch(() => undefined);
+    await this.#loop;
+  }
+
+  async #run(): Promise<void> {
+    const { log } = this.options;
+    const initial = this.options.reconnectInitialMs ?? 200;
+    const max = this.options.reconnectMaxMs ?? 15_000;
+    for (let attempt = 0; !this.#closing; ) {
+      try {
+        const { dropped } = await this.#connect();
+        attempt = 0;
+        this.#firstConnect.resolve();
+        await dropped;
+      } catch (err) {
+        log.warn({ err, attempt }, 'RabbitMQ connection failed');
+      }
+      this.#reset();
+      if (this.#closing) break;
+      // Exponential backoff with full jitter: replicas do not reconnect in lockstep.
+      const delay = Math.round(Math.min(max, initial * 2 ** attempt) * (0.5 + Math.random() / 2));
+      attempt += 1;
+      log.info({ delayMs: delay, attempt }, 'reconnecting to RabbitMQ');
+      await new Promise<void>((resolve) => {
+        this.#wake = resolve;
+        void sleep(delay).then(resolve);
+      });
+    }
+  }
+
+  /** Connects, declares, starts consumers; `dropped` settles when the link goes down. */
+  async #connect(): Promise<{ dropped: Promise<void> }> {
+    const { log } = this.options;
+    const url = new URL(this.options.url);
+    // Heartbeats notice a dead broker (or a dead network path) within about two intervals.
+    url.searchParams.set('heartbeat', String(this.options.heartbeatSeconds ?? 15));
+    const model = await amqp.connect(url.href, { clientProperties: { connection_name: this.options.connectionName }, timeout: 5000 });
+    const dropped = new Promise<void>((resolve) => {
+      model.on('error', (err: Error) => log.warn({ err }, 'RabbitMQ connection error'));
+      model.on('close', () => resolve());
+      model.on('blocked', (reason: string) => log.warn({ reason }, 'RabbitMQ blocked the connection'));
+    });
+    this.#model = model;
+    try {
+      const setupChannel = await model.createChannel();
+      setupChannel.on('error', (err: Error) => log.error({ err }, 'topology declaration failed'));
+      for (const setup of this.#topology) await setup(setupChannel);
+      await setupChannel.close();
+      await this.#openPublisher(model);
+      for (const spec of this.#consumers) await this.#startConsumer(model, spec);
+    } catch (err) {
+      await model.close().catch(() => undefined);
+      throw err;
+    }
+    this.#connectedGauge?.set(1);
+    log.info({ consumers: this.#consumers.length }, 'connected to RabbitMQ');
+    return { dropped };
+  }
+
+  async #openPublisher(model: ChannelModel): Promise<void> {
+    const channel = await model.createConfirmChannel();
+    channel.on('error', (err: Error) => this.options.log.warn({ err }, 'publish channel error'));
+    channel.on('close', () => {
+      if (this.#publisher !== channel) return;
+      this.#publisher = undefined;
+      // A channel error (not a dropped connection): open a new publisher on the same connection.
+      if (this.#model === model && !this.#closing) void this.#openPublisher(model).catch((err) => this.#onFailure(err, 'publish channel reopen failed'));
+    });
+    this.#publisher = channel;
+  }
+
+  async #startConsumer(model: ChannelModel, spec: ConsumerSpec): Promise<void> {
+    const channel = await model.createChannel();
+    channel.on('error', (err: Error) => this.options.log.warn({ err, queue: spec.queue }, 'consumer channel error'));
+    await channel.prefetch(spec.prefetch);
+    const { consumerTag } = await channel.consume(
+      spec.queue,
+      (message) => {
+        if (!message) return; // cancelled by the broker (queue deleted); the reconnect loop recovers
+        const work = spec.onMessage(message, channel).catch((err: unknown) => this.options.log.error({ err, queue: spec.queue }, 'message handler failed'));
+        this.#inFlight.add(work);
+        void work.finally(() => this.#inFlight.delete(work));
+      },
+      { noAck: false, exclusive: spec.exclusive ?? false },
+    );
+    const live = { spec, channel, tag: consumerTag };
+    this.#live.push(live);
+    channel.on('close', () => {
+      const index = this.#live.indexOf(live);
+      if (index >= 0) this.#live.splice(index, 1);
+      if (this.#model === model && !this.#closing) {
+        void sleep(500).then(() => (this.#model === model && !this.#closing ? this.#startConsumer(model, spec) : undefined)).catch((err) => this.#onFailure(err, 'consumer restart failed'));
+      }
+    });
+  }
+
+  #onFailure(err: unknown, message: string): void {
+    this.options.log.warn({ err }, message);
+    // Closing the connection sends the supervisor through a clean reconnect.
+    void this.#model?.close().catch(() => undefined);
+  }
+
+  #reset(): void {
+    this.#model = undefined;
+    this.#publisher = undefined;
+    this.#live.length = 0;
+    this.#connectedGauge?.set(0);
+  }
+}

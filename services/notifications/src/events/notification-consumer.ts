@@ -1,0 +1,50 @@
+import { InvalidEventError, parseEvent, type AnyEvent } from '@switchyard/contracts/events';
+import type { AmqpConnection } from '@switchyard/kit/amqp-connection';
+import { PoisonMessageError, registerEventConsumer } from '@switchyard/kit/event-consumer';
+import { processOnce } from '@switchyard/kit/inbox';
+import type { Logger } from '@switchyard/kit/log';
+import type { Pool } from '@switchyard/kit/postgres';
+import type { Registry } from 'prom-client';
+import { CONSUMED_EVENTS, notificationFor } from '../notifications/from-event.js';
+import { insertNotification } from '../notifications/notification-store.js';
+
+export interface NotificationConsumerSettings {
+  exchange: string;
+  queue: string;
+  prefetch: number;
+  maxAttempts: number;
+  retryDelaysMs: readonly number[];
+}
+
+/** The effect of one event: its notification, stored once however often the event arrives (inbox). */
+export function storeNotificationOnce(pool: Pool, event: AnyEvent): Promise<'processed' | 'duplicate'> {
+  return processOnce(pool, 'notifications', event.id, (db) => insertNotification(db, notificationFor(event)));
+}
+
+/** Turns consumed events into stored notifications, each event exactly once (inbox). */
+export function registerNotificationConsumer(
+  connection: AmqpConnection,
+  deps: { pool: Pool; log: Logger; registry: Registry },
+  settings: NotificationConsumerSettings,
+): void {
+  registerEventConsumer<AnyEvent>({
+    connection,
+    topology: { exchange: settings.exchange, queue: settings.queue, routingKeys: CONSUMED_EVENTS, retryDelaysMs: settings.retryDelaysMs },
+    prefetch: settings.prefetch,
+    maxAttempts: settings.maxAttempts,
+    log: deps.log,
+    registry: deps.registry,
+    decode: (content) => {
+      try {
+        return parseEvent(content);
+      } catch (err) {
+        if (err instanceof InvalidEventError) throw new PoisonMessageError(err.message, { cause: err });
+        throw err;
+      }
+    },
+    handle: async (event, { log }) => {
+      const outcome = await storeNotificationOnce(deps.pool, event);
+      log.debug({ type: event.type, outcome }, 'event consumed');
+    },
+  });
+}

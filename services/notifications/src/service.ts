@@ -1,0 +1,37 @@
+import { fileURLToPath } from 'node:url';
+import { startEventing } from '@switchyard/kit/eventing';
+import { INBOX_MIGRATIONS } from '@switchyard/kit/kit-migrations';
+import type { StartedService } from '@switchyard/kit/lifecycle';
+import type { Logger } from '@switchyard/kit/log';
+import { hostService } from '@switchyard/kit/service-host';
+import { createApp } from './app.js';
+import type { Config } from './config.js';
+import { registerNotificationConsumer } from './events/notification-consumer.js';
+import { LiveFeed } from './live/live-feed.js';
+
+/** Wires notifications (database, consumer with inbox, live feed, HTTP with SSE) and starts listening. */
+export function startNotifications(config: Readonly<Config>, log: Logger): Promise<StartedService> {
+  return hostService(config, log, {
+    name: 'notifications',
+    migrations: [fileURLToPath(new URL('../migrations', import.meta.url)), INBOX_MIGRATIONS],
+    build: async ({ metrics, readiness, pool }) => {
+      const feed = new LiveFeed(config.DATABASE_URL, log.child({ area: 'live' })).start();
+      const events = startEventing(config, { log, metrics, readiness, pool: pool! }, {
+        service: 'notifications',
+        relay: false,
+        consumers: (connection) =>
+          registerNotificationConsumer(connection, { pool: pool!, log: log.child({ area: 'consumer' }), registry: metrics.registry }, {
+            exchange: config.EVENTS_EXCHANGE,
+            queue: config.EVENTS_QUEUE,
+            prefetch: config.CONSUMER_PREFETCH,
+            maxAttempts: config.CONSUMER_MAX_ATTEMPTS,
+            retryDelaysMs: config.CONSUMER_RETRY_DELAYS_MS,
+          }),
+      });
+      return {
+        app: createApp({ config, log, metrics, readiness, pool: pool!, feed }),
+        stop: [...events.stop, { name: 'live feed', run: () => feed.stop() }],
+      };
+    },
+  });
+}

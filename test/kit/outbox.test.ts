@@ -1,0 +1,134 @@
+import { randomUUID } from 'node:crypto';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { AmqpConnection } from '@switchyard/kit/amqp-connection';
+import { OUTBOX_MIGRATIONS } from '@switchyard/kit/kit-migrations';
+import { migrate } from '@switchyard/kit/migrate';
+import { OutboxRelay, enqueueOutbox } from '@switchyard/kit/outbox';
+import { createPool, withTransaction, type Pool } from '@switchyard/kit/postgres';
+import { BrokerProbe, amqpUrl, eventually, isolatedNames } from '../support/broker.js';
+import { freshDatabase, queryRows } from '../support/database.js';
+import { capturedLogger } from '../support/logs.js';
+
+const outbox = suite('transactional outbox and relay');
+const { log } = capturedLogger('outbox-test');
+let db: Awaited<ReturnType<typeof freshDatabase>>;
+let pool: Pool;
+let probe: BrokerProbe;
+let names: { exchange: string; queue: string };
+const running: Array<{ stop(): Promise<void> } | { close(): Promise<void> }> = [];
+
+outbox.before.each(async () => {
+  db = await freshDatabase('outbox');
+  pool = createPool(db.url, log, { applicationName: 'outbox-test' });
+  await migrate(pool, OUTBOX_MIGRATIONS, log);
+  probe = await BrokerProbe.open();
+  names = isolatedNames('outbox');
+  await probe.tap(names.exchange, names.queue);
+});
+
+outbox.after.each(async () => {
+  for (const thing of running.splice(0).reverse()) await ('stop' in thing ? thing.stop() : thing.close());
+  await probe.close();
+  await pool.end();
+  await db.drop();
+});
+
+async function enqueue(count: number): Promise<string[]> {
+  const ids: string[] = [];
+  await withTransaction(pool, async (client) => {
+    for (let i = 0; i < count; i++) {
+      const id = randomUUID();
+      ids.push(id);
+      await enqueueOutbox(client, {
+        id,
+        routingKey: 'thing.happened',
+        payload: { specversion: '1.0', id, type: 'thing.happened', source: '/test', time: new Date().toISOString(), data: { n: i } },
+        headers: { 'x-request-id': `req-${i}` },
+      });
+    }
+  });
+  return ids;
+}
+
+async function relay(options: { pollIntervalMs?: number; retentionMs?: number } = {}): Promise<OutboxRelay> {
+  const connection = new AmqpConnection({ url: amqpUrl(), connectionName: 'relay-test', log });
+  connection.start();
+  await connection.whenConnected();
+  running.push(connection);
+  const started = new OutboxRelay({
+    pool,
+    databaseUrl: db.url,
+    amqp: connection,
+    exchange: names.exchange,
+    log,
+    pollIntervalMs: options.pollIntervalMs ?? 200,
+    batchSize: 25,
+    retentionMs: options.retentionMs ?? 3_600_000,
+  }).start();
+  running.push(started);
+  return started;
+}
+
+const pending = async () => Number((await queryRows<{ n: string }>(db.url, 'SELECT count(*) AS n FROM outbox WHERE published_at IS NULL'))[0]!.n);
+
+outbox('publishes rows in order with their id as messageId, type and headers', async () => {
+  await relay();
+  const ids = await enqueue(40);
+  await eventually(async () => ((await pending()) === 0 ? true : undefined), 10_000, 'every row published');
+  const messages = await probe.drain(names.queue);
+  assert.equal(messages.map((m) => m.properties.messageId), ids);
+  const first = messages[0]!;
+  assert.is(first.fields.routingKey, 'thing.happened');
+  assert.is(first.properties.type, 'thing.happened');
+  assert.is(first.properties.deliveryMode, 2, 'persistent');
+  assert.is(first.properties.headers!['x-request-id'], 'req-0');
+  assert.equal(JSON.parse(first.content.toString()).data, { n: 0 });
+});
+
+outbox('two relays on the same outbox publish every row, none twice', async () => {
+  await Promise.all([relay(), relay()]);
+  const ids = await enqueue(300);
+  await eventually(async () => ((await pending()) === 0 ? true : undefined), 20_000, 'every row published');
+  await new Promise((r) => setTimeout(r, 200));
+  const published = (await probe.drain(names.queue)).map((m) => m.properties.messageId as string);
+  assert.is(published.length, 300);
+  assert.is(new Set(published).size, 300);
+  assert.equal([...published].sort(), [...ids].sort());
+});
+
+outbox('wakes on NOTIFY at commit, without waiting for the poll', async () => {
+  await relay({ pollIntervalMs: 600_000 });
+  await new Promise((r) => setTimeout(r, 300));
+  const [id] = await enqueue(1);
+  const messages = await eventually(async () => {
+    const got = await probe.drain(names.queue);
+    return got.length > 0 ? got : undefined;
+  }, 5000, 'the row was published after NOTIFY');
+  assert.is(messages[0]!.properties.messageId, id);
+});
+
+outbox('keeps rows pending while the broker link is down, and publishes them once it is back', async () => {
+  const connection = new AmqpConnection({ url: 'amqp://guest:guest@127.0.0.1:1', connectionName: 'nowhere', log, reconnectMaxMs: 200 });
+  connection.start();
+  running.push(connection);
+  running.push(new OutboxRelay({ pool, databaseUrl: db.url, amqp: connection, exchange: names.exchange, log, pollIntervalMs: 100, batchSize: 25, retentionMs: 3_600_000 }).start());
+  await enqueue(5);
+  await new Promise((r) => setTimeout(r, 500));
+  assert.is(await pending(), 5);
+  await relay();
+  await eventually(async () => ((await pending()) === 0 ? true : undefined), 10_000, 'published once a relay had a broker');
+  assert.is((await probe.drain(names.queue)).length, 5);
+});
+
+outbox('prunes published rows older than the retention', async () => {
+  await relay({ retentionMs: 1 });
+  await enqueue(3);
+  await eventually(async () => {
+    const rows = await queryRows<{ n: string }>(db.url, 'SELECT count(*) AS n FROM outbox');
+    return rows[0]!.n === '0' ? true : undefined;
+  }, 10_000, 'published rows were pruned');
+  assert.is((await probe.drain(names.queue)).length, 3);
+});
+
+outbox.run();
