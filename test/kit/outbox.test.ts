@@ -51,7 +51,7 @@ async function enqueue(count: number): Promise<string[]> {
   return ids;
 }
 
-async function relay(options: { pollIntervalMs?: number; retentionMs?: number } = {}): Promise<OutboxRelay> {
+async function relay(options: { pollIntervalMs?: number; retentionMs?: number; exchange?: string } = {}): Promise<OutboxRelay> {
   const connection = new AmqpConnection({ url: amqpUrl(), connectionName: 'relay-test', log });
   connection.start();
   await connection.whenConnected();
@@ -60,7 +60,7 @@ async function relay(options: { pollIntervalMs?: number; retentionMs?: number } 
     pool,
     databaseUrl: db.url,
     amqp: connection,
-    exchange: names.exchange,
+    exchange: options.exchange ?? names.exchange,
     log,
     pollIntervalMs: options.pollIntervalMs ?? 200,
     batchSize: 25,
@@ -119,6 +119,29 @@ outbox('keeps rows pending while the broker link is down, and publishes them onc
   await relay();
   await eventually(async () => ((await pending()) === 0 ? true : undefined), 10_000, 'published once a relay had a broker');
   assert.is((await probe.drain(names.queue)).length, 5);
+});
+
+outbox('keeps rows pending while no queue is bound for their type, instead of losing them', async () => {
+  const exchange = `${names.exchange}.unbound`;
+  const declare = await BrokerProbe.open();
+  try {
+    await declare.tap(exchange, `${names.queue}.later`);
+    await declare.drain(`${names.queue}.later`);
+  } finally {
+    await declare.close();
+  }
+  // The exchange exists, but unbind the tap: nothing is routable now.
+  const raw = await (await import('amqplib')).default.connect(amqpUrl());
+  const channel = await raw.createChannel();
+  await channel.unbindQueue(`${names.queue}.later`, exchange, '#');
+  await relay({ exchange });
+  await enqueue(2);
+  await new Promise((r) => setTimeout(r, 600));
+  assert.is(await pending(), 2);
+  await channel.bindQueue(`${names.queue}.later`, exchange, '#');
+  await eventually(async () => ((await pending()) === 0 ? true : undefined), 10_000, 'published once a queue was bound');
+  assert.is((await probe.drain(`${names.queue}.later`)).length, 2);
+  await raw.close();
 });
 
 outbox('prunes published rows older than the retention', async () => {

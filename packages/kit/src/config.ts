@@ -61,6 +61,8 @@ export const amqpConfig = () => ({
   AMQP_URL: z.url({ protocol: /^amqps?$/ }),
   /** The one durable topic exchange of the system. */
   EVENTS_EXCHANGE: z.string().min(1).default('switchyard.events'),
+  /** The longest pause between reconnect attempts (backoff doubles from 200 ms, with jitter). */
+  AMQP_RECONNECT_MAX_MS: millis(15_000).refine((ms) => ms >= 200, 'must be at least 200'),
 });
 
 /** The variables of a service that publishes events through the outbox. */

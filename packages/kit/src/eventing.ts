@@ -10,6 +10,7 @@ import type { Readiness } from './readiness.js';
 interface EventingConfig {
   AMQP_URL: string;
   EVENTS_EXCHANGE: string;
+  AMQP_RECONNECT_MAX_MS: number;
   DATABASE_URL: string;
   INSTANCE_ID?: string | undefined;
   OUTBOX_POLL_INTERVAL_MS?: number;
@@ -42,8 +43,11 @@ export function startEventing(
     connectionName: config.INSTANCE_ID ?? options.service,
     log,
     registry: deps.metrics.registry,
+    reconnectMaxMs: config.AMQP_RECONNECT_MAX_MS,
   });
   deps.readiness.add('broker', connection.check(), { critical: false });
+  // Producers declare the exchange too, so publishing never depends on a consumer having started.
+  connection.declare((channel) => channel.assertExchange(config.EVENTS_EXCHANGE, 'topic', { durable: true }).then(() => undefined));
   options.consumers?.(connection);
   connection.start();
 
