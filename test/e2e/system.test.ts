@@ -7,7 +7,9 @@ import * as assert from 'uvu/assert';
 import { SERVICE_NAMES, paymentsV1 } from '@switchyard/contracts/grpc-contracts';
 import type { LocalSystem } from '@switchyard/devstack/system';
 import { GrpcClient } from '@switchyard/kit/grpc-client';
+import { eventually } from '../support/broker.js';
 import { request, withoutRequestId } from '../support/http.js';
+import { SseClient } from '../support/sse.js';
 import { isAlive, startTestSystem } from '../support/local-system.js';
 import { isListening } from '../support/ports.js';
 
@@ -67,6 +69,22 @@ e2e('logs in and reads /api/users/me with the token', async () => {
   const me = await request(`${base}/api/users/me`, { headers: { authorization: `Bearer ${token}` } });
   assert.is(me.status, 200);
   assert.equal(me.body, { id: userId, email: email.toLowerCase(), name: 'End To End' });
+});
+
+e2e('welcomes the new user: the notification is readable by REST and arrives on the SSE stream', async () => {
+  const auth = { authorization: `Bearer ${token}` };
+  const listed = await eventually(async () => {
+    const res = await request(`${base}/api/notifications`, { headers: auth });
+    return res.body.items?.length > 0 ? res : undefined;
+  }, 15_000, 'the welcome notification');
+  assert.is(listed.body.items[0].message, 'Welcome to Switchyard, End To End!');
+  const stream = await SseClient.open(`${base}/api/notifications/stream`, { ...auth, 'last-event-id': '0' });
+  try {
+    const [welcome] = await stream.waitFor(1);
+    assert.equal(JSON.parse(welcome!.data), listed.body.items[0]);
+  } finally {
+    await stream.close();
+  }
 });
 
 e2e('answers a wrong password and an unknown email with the same 401', async () => {
@@ -140,7 +158,7 @@ e2e('stops leaving no process and no listening port behind', async () => {
   if (!local) return;
   const system: LocalSystem = local.system;
   const pids = system.pids();
-  assert.is(pids.length, 6 + 3, 'six service processes, postgres, rabbitmq and epmd');
+  assert.is(pids.length, 7 + 3, 'seven service processes, postgres, rabbitmq and epmd');
   await system.stop();
   assert.equal(pids.filter(isAlive), []);
   const ports = [...local.system.instances.flatMap((i) => [Number(new URL(i.url).port), Number(i.grpcAddress?.split(':')[1] ?? 0)]).filter(Boolean), PORTS.postgresPort, PORTS.amqpPort, PORTS.amqpPort + 20000, PORTS.epmdPort];

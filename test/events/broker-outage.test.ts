@@ -37,7 +37,7 @@ outage.before(async () => {
   ports = { port: await freePort(), epmdPort: await freePort(), distPort: await freePort() };
   const { url } = await startBroker();
   [usersDb, notesDb] = await Promise.all([freshDatabase('users_outage'), freshDatabase('notes_outage')]);
-  const fastReconnect = { AMQP_RECONNECT_MAX_MS: '1000' };
+  const fastReconnect = { AMQP_RECONNECT_MAX_MS: '1000', EVENTS_EXCHANGE: 'switchyard.events' };
   users = await startTestUsers(usersDb.url, ed25519Pem(), log, { AMQP_URL: url, OUTBOX_POLL_INTERVAL_MS: '200', ...fastReconnect });
   const notes = await startNotifications(
     readNotificationsConfig({ HTTP_HOST: '127.0.0.1', HTTP_PORT: '0', DATABASE_URL: notesDb.url, AMQP_URL: url, ...fastReconnect }),

@@ -12,9 +12,10 @@ configExit('users exits 1 naming every missing or bad variable', async () => {
   assert.equal(fatal.problems, [
     'HTTP_PORT: Invalid input: expected number, received NaN',
     'DATABASE_URL: is required',
+    'AMQP_URL: is required',
     'JWT_PRIVATE_KEY: must be an Ed25519 private key in PKCS#8 PEM form',
   ]);
-  assert.match(fatal.msg, /^invalid configuration: HTTP_PORT: .*; DATABASE_URL: is required; JWT_PRIVATE_KEY: /);
+  assert.match(fatal.msg, /^invalid configuration: HTTP_PORT: .*; DATABASE_URL: is required; AMQP_URL: is required; JWT_PRIVATE_KEY: /);
 });
 
 configExit('gateway exits 1 when an upstream URL is not http(s)', async () => {

@@ -133,6 +133,27 @@ notifications('resumes from Last-Event-ID with exactly what the client missed, i
   assert.is(resumed.events.length, 2, 'nothing twice');
 });
 
+notifications('with two replicas, a stream on either one receives every event, whichever replica consumed it', async () => {
+  const gus = await signUp('gus@example.com', 'Gus');
+  await eventually(async () => ((await listFor(gus.auth)).body.items.length === 1 ? true : undefined), 10_000, 'welcome stored');
+  const second = await startNotes(names.queue);
+  try {
+    const identity = { 'x-switchyard-user-id': gus.id };
+    const onFirst = await SseClient.open(`${notes.url}/notifications/stream`, identity);
+    const onSecond = await SseClient.open(`${second.url}/notifications/stream`, identity);
+    streams.push(onFirst, onSecond);
+    await new Promise((r) => setTimeout(r, 300));
+    const sent = ['A', 'B', 'C', 'D', 'E', 'F'];
+    for (const name of sent) await publish(buildEvent('user.registered', '/test', { userId: gus.id, email: 'gus@example.com', name }, gus.id));
+    for (const stream of [onFirst, onSecond]) {
+      const got = await stream.waitFor(6, 10_000);
+      assert.equal(got.map((e) => JSON.parse(e.data).message.slice(-2, -1)).sort(), sent);
+    }
+  } finally {
+    await second.stop();
+  }
+});
+
 notifications('stores one notification when the same message is delivered twice', async () => {
   const dee = await signUp('dee@example.com', 'Dee');
   const event = buildEvent('user.registered', '/test', { userId: dee.id, email: 'dee@example.com', name: 'Twice' }, dee.id);

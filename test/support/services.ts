@@ -1,4 +1,5 @@
 import type { Logger } from '@switchyard/kit/log';
+import { amqpUrl, isolatedNames } from './broker.js';
 import { stopService, type StartedService } from '@switchyard/kit/lifecycle';
 import { readConfig as readCatalogConfig } from '@switchyard/catalog/config';
 import { startCatalog } from '@switchyard/catalog/service';
@@ -32,9 +33,19 @@ async function startTest<C>(readConfig: (env: Env) => C, start: (config: C, log:
   };
 }
 
-/** users against a database, signing with the given key. A low scrypt cost keeps the suites quick. */
+/**
+ * users against a database, signing with the given key and publishing to the harness's RabbitMQ on an
+ * exchange nobody else uses (unless env says otherwise). A low scrypt cost keeps the suites quick.
+ */
 export const startTestUsers = (databaseUrl: string, jwtPrivateKey: string, log: Logger, env: Env = {}) =>
-  startTest(readUsersConfig, startUsers, log, { DATABASE_URL: databaseUrl, JWT_PRIVATE_KEY: jwtPrivateKey, PASSWORD_SCRYPT_COST: '1024', ...env });
+  startTest(readUsersConfig, startUsers, log, {
+    DATABASE_URL: databaseUrl,
+    JWT_PRIVATE_KEY: jwtPrivateKey,
+    PASSWORD_SCRYPT_COST: '1024',
+    AMQP_URL: amqpUrl(),
+    EVENTS_EXCHANGE: isolatedNames('users').exchange,
+    ...env,
+  });
 
 /** The gateway in front of the given users URL(s). */
 export const startTestGateway = (usersUrl: string, log: Logger, env: Env = {}) => startTest(readGatewayConfig, startGateway, log, { USERS_URL: usersUrl, ...env });
