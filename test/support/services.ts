@@ -50,8 +50,11 @@ export const startTestUsers = (databaseUrl: string, jwtPrivateKey: string, log: 
 /** The gateway in front of the given users URL(s). */
 export const startTestGateway = (usersUrl: string, log: Logger, env: Env = {}) => startTest(readGatewayConfig, startGateway, log, { USERS_URL: usersUrl, ...env });
 
-/** catalog against a database (seeded by its migrations). */
-export const startTestCatalog = (databaseUrl: string, log: Logger, env: Env = {}) => startTest(readCatalogConfig, startCatalog, log, { DATABASE_URL: databaseUrl, ...env });
+/** catalog against a database (seeded by its migrations), consuming from an exchange and queue of its own unless env says otherwise. */
+export const startTestCatalog = (databaseUrl: string, log: Logger, env: Env = {}) => {
+  const names = isolatedNames('catalog');
+  return startTest(readCatalogConfig, startCatalog, log, { DATABASE_URL: databaseUrl, AMQP_URL: amqpUrl(), EVENTS_EXCHANGE: names.exchange, EVENTS_QUEUE: names.queue, ...env });
+};
 
 /** payments against a database. */
 export const startTestPayments = (databaseUrl: string, log: Logger, env: Env = {}) => startTest(readPaymentsConfig, startPayments, log, { DATABASE_URL: databaseUrl, ...env });

@@ -5,12 +5,25 @@ import { z } from 'zod';
  * Every event of the system, one schema per type, checked when it is published and when it is
  * consumed. The routing key is the type. docs/events.md lists who publishes and who consumes each.
  */
+const orderRef = { orderId: z.uuid(), userId: z.uuid() };
+const orderLine = z.object({ productId: z.uuid(), quantity: z.number().int().min(1), priceCents: z.number().int().min(0) });
+
 export const EVENT_SCHEMAS = {
   'user.registered': z.object({
     userId: z.uuid(),
     email: z.email(),
     name: z.string().min(1),
   }),
+  'order.placed': z.object({
+    ...orderRef,
+    items: z.array(orderLine).min(1),
+    totalCents: z.number().int().min(0),
+    currency: z.string().length(3),
+  }),
+  'order.paid': z.object({ ...orderRef, totalCents: z.number().int().min(0), currency: z.string().length(3), paymentId: z.uuid() }),
+  'order.payment_declined': z.object({ ...orderRef, reason: z.string().min(1) }),
+  'order.cancelled': z.object(orderRef),
+  'order.expired': z.object(orderRef),
 } as const;
 
 export type EventType = keyof typeof EVENT_SCHEMAS;

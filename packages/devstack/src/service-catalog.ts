@@ -34,7 +34,7 @@ export const SERVICES: readonly ServiceDefinition[] = [
     httpPortOffset: 2,
     grpcPortOffset: 2,
     database: true,
-    env: () => ({}),
+    env: (a) => ({ AMQP_URL: a.amqpUrl }),
   },
   {
     name: 'payments',
@@ -42,6 +42,17 @@ export const SERVICES: readonly ServiceDefinition[] = [
     grpcPortOffset: 4,
     database: true,
     env: () => ({}),
+  },
+  {
+    name: 'orders',
+    httpPortOffset: 3,
+    database: true,
+    env: (a) => ({
+      AMQP_URL: a.amqpUrl,
+      USERS_GRPC_TARGET: a.grpcTarget('users'),
+      CATALOG_GRPC_TARGET: a.grpcTarget('catalog'),
+      PAYMENTS_GRPC_TARGET: a.grpcTarget('payments'),
+    }),
   },
   {
     name: 'notifications',
@@ -57,6 +68,7 @@ export const SERVICES: readonly ServiceDefinition[] = [
       USERS_URL: a.httpUrls('users').join(','),
       CATALOG_URL: a.httpUrls('catalog').join(','),
       NOTIFICATIONS_URL: a.httpUrls('notifications').join(','),
+      ORDERS_URL: a.httpUrls('orders').join(','),
     }),
   },
 ];

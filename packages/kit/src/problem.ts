@@ -64,13 +64,16 @@ export function toProblem(err: unknown): { problem: Problem; headers: Record<str
     detail = 'An unexpected error occurred.';
   }
 
+  // Extensions never override the standard members.
   const problem: Problem = {
     type: problemType(code),
     title: STATUS_CODES[status] ?? 'Error',
     status,
     detail,
     code,
-    ...extensions,
   };
+  for (const [name, value] of Object.entries(extensions)) {
+    if (!(name in problem)) problem[name] = value;
+  }
   return { problem, headers };
 }

@@ -1,10 +1,12 @@
 import { z } from 'zod';
-import { baseConfigSchema, grpcServerConfig, loadConfig, port } from '@switchyard/kit/config';
+import { amqpConfig, baseConfigSchema, consumerConfig, grpcServerConfig, loadConfig, port } from '@switchyard/kit/config';
 
 const schema = baseConfigSchema.extend({
   HTTP_PORT: port(8082),
   ...grpcServerConfig(9082),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
+  ...amqpConfig(),
+  ...consumerConfig('catalog'),
   /** Cache-Control max-age of product responses; stock changes, so it stays short. */
   PRODUCT_CACHE_MAX_AGE_SECONDS: z.coerce.number().int().min(0).max(3600).default(5),
 });

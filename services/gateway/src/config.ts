@@ -7,6 +7,7 @@ const schema = baseConfigSchema.extend({
   USERS_URL: urlList().default(['http://127.0.0.1:8081']),
   CATALOG_URL: urlList().default(['http://127.0.0.1:8082']),
   NOTIFICATIONS_URL: urlList().default(['http://127.0.0.1:8085']),
+  ORDERS_URL: urlList().default(['http://127.0.0.1:8083']),
   /** Where the public signing keys are; defaults to the first users URL. */
   JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
   JWT_ISSUER: z.string().min(1).default('switchyard-users'),

@@ -22,6 +22,7 @@ export function startGateway(config: Readonly<Config>, log: Logger): Promise<Sta
         ['users', new Upstream('users', config.USERS_URL, upstreamOptions)],
         ['catalog', new Upstream('catalog', config.CATALOG_URL, upstreamOptions)],
         ['notifications', new Upstream('notifications', config.NOTIFICATIONS_URL, upstreamOptions)],
+        ['orders', new Upstream('orders', config.ORDERS_URL, upstreamOptions)],
       ]);
       return {
         app: createApp({ config, log, metrics, readiness, upstreams }),

@@ -75,24 +75,27 @@ export async function reserveStock(pool: Pool, orderId: string, requested: reado
 export type ReleaseOutcome = 'RELEASED' | 'ALREADY_RELEASED';
 
 /** Returns the reserved units to stock exactly once; repeats report ALREADY_RELEASED. */
-export async function releaseStock(pool: Pool, orderId: string): Promise<{ outcome: ReleaseOutcome; items: StockLine[] }> {
-  return withTransaction(pool, async (db) => {
-    // The status guard, re-checked under the row lock, lets only one concurrent release through.
-    const released = await db.query(
-      "UPDATE reservations SET status = 'RELEASED', released_at = now() WHERE order_id = $1 AND status = 'RESERVED'",
-      [orderId],
-    );
-    if (released.rowCount === 0) {
-      const exists = await db.query('SELECT 1 FROM reservations WHERE order_id = $1', [orderId]);
-      if (exists.rowCount === 0) throw new NotFoundError('reservation_not_found', `Order ${orderId} has no reservation.`);
-      return { outcome: 'ALREADY_RELEASED', items: [] };
-    }
-    const items = await reservedLines(db, orderId);
-    // Lock in product-id order, like reserveStock, so the two never deadlock.
-    await db.query('SELECT 1 FROM products WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE', [items.map((i) => i.productId)]);
-    for (const line of items) {
-      await db.query('UPDATE products SET stock = stock + $2, updated_at = now() WHERE id = $1', [line.productId, line.quantity]);
-    }
-    return { outcome: 'RELEASED', items };
-  });
+export function releaseStock(pool: Pool, orderId: string): Promise<{ outcome: ReleaseOutcome; items: StockLine[] }> {
+  return withTransaction(pool, (db) => releaseStockIn(db, orderId));
+}
+
+/** releaseStock inside the caller's transaction (the event consumer adds its inbox row to it). */
+export async function releaseStockIn(db: PoolClient, orderId: string): Promise<{ outcome: ReleaseOutcome; items: StockLine[] }> {
+  // The status guard, re-checked under the row lock, lets only one concurrent release through.
+  const released = await db.query(
+    "UPDATE reservations SET status = 'RELEASED', released_at = now() WHERE order_id = $1 AND status = 'RESERVED'",
+    [orderId],
+  );
+  if (released.rowCount === 0) {
+    const exists = await db.query('SELECT 1 FROM reservations WHERE order_id = $1', [orderId]);
+    if (exists.rowCount === 0) throw new NotFoundError('reservation_not_found', `Order ${orderId} has no reservation.`);
+    return { outcome: 'ALREADY_RELEASED', items: [] };
+  }
+  const items = await reservedLines(db, orderId);
+  // Lock in product-id order, like reserveStock, so the two never deadlock.
+  await db.query('SELECT 1 FROM products WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE', [items.map((i) => i.productId)]);
+  for (const line of items) {
+    await db.query('UPDATE products SET stock = stock + $2, updated_at = now() WHERE id = $1', [line.productId, line.quantity]);
+  }
+  return { outcome: 'RELEASED', items };
 }

@@ -25,6 +25,12 @@ export const ROUTES: readonly ProxyRoute[] = [
   { method: 'GET', path: '/api/users/me', upstream: 'users', target: '/users/me', auth: true },
   { method: 'GET', path: '/api/products', upstream: 'catalog', target: '/products', auth: false },
   { method: 'GET', path: '/api/products/:id', upstream: 'catalog', target: '/products/:id', auth: false },
+  { method: 'POST', path: '/api/orders', upstream: 'orders', target: '/orders', auth: true },
+  { method: 'GET', path: '/api/orders', upstream: 'orders', target: '/orders', auth: true },
+  { method: 'GET', path: '/api/orders/:id', upstream: 'orders', target: '/orders/:id', auth: true },
+  { method: 'GET', path: '/api/orders/:id/history', upstream: 'orders', target: '/orders/:id/history', auth: true },
+  { method: 'POST', path: '/api/orders/:id/pay', upstream: 'orders', target: '/orders/:id/pay', auth: true },
+  { method: 'POST', path: '/api/orders/:id/cancel', upstream: 'orders', target: '/orders/:id/cancel', auth: true },
   { method: 'GET', path: '/api/notifications', upstream: 'notifications', target: '/notifications', auth: true },
   { method: 'GET', path: '/api/notifications/stream', upstream: 'notifications', target: '/notifications/stream', auth: true, stream: true },
 ];

@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import { amqpConfig, baseConfigSchema, grpcClientConfig, loadConfig, millis, outboxConfig, port } from '@switchyard/kit/config';
+
+/** A gRPC target: `dns:///catalog-grpc.switchyard:9090` or `ipv4:127.0.0.1:9082,127.0.0.1:9182`. */
+const target = (fallback: string) => z.string().regex(/^(dns:|ipv4:|ipv6:|unix:|k8s:)/, 'must be a gRPC target such as dns:///host:port or ipv4:ip:port').default(fallback);
+
+const schema = baseConfigSchema.extend({
+  HTTP_PORT: port(8083),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
+  ...amqpConfig(),
+  ...outboxConfig(),
+  ...grpcClientConfig(),
+  USERS_GRPC_TARGET: target('ipv4:127.0.0.1:9081'),
+  CATALOG_GRPC_TARGET: target('ipv4:127.0.0.1:9082'),
+  PAYMENTS_GRPC_TARGET: target('ipv4:127.0.0.1:9084'),
+  /** Deadline of a Charge call, retries of UNAVAILABLE included; keep it below the gateway's timeout. */
+  PAYMENT_DEADLINE_MS: millis(3_000).refine((ms) => ms >= 100, 'must be at least 100'),
+  /** Unpaid orders older than this expire. */
+  ORDER_TTL_MS: millis(15 * 60_000).refine((ms) => ms >= 100, 'must be at least 100'),
+  /** How often one replica looks for orders to expire. */
+  EXPIRY_SWEEP_INTERVAL_MS: millis(5_000).refine((ms) => ms >= 50, 'must be at least 50'),
+  /** An Idempotency-Key left IN_PROGRESS longer than this (a crashed request) may be taken over. */
+  IDEMPOTENCY_TAKEOVER_MS: millis(30_000),
+});
+
+export type Config = z.output<typeof schema>;
+
+/** Reads and validates the orders configuration once. */
+export function readConfig(env: Record<string, string | undefined> = process.env): Readonly<Config> {
+  return loadConfig(schema, env);
+}

@@ -1,0 +1,51 @@
+import { BadRequestError } from '@switchyard/kit/errors';
+import type { Pool } from '@switchyard/kit/postgres';
+import type { Order, OrderLine, OrderStatus } from './order.js';
+
+interface Row {
+  id: string;
+  status: OrderStatus;
+  items: OrderLine[];
+  total_cents: string;
+  currency: string;
+  created_at: Date;
+}
+
+const toOrder = (r: Row): Order => ({
+  id: r.id,
+  status: r.status,
+  items: r.items,
+  totalCents: Number(r.total_cents),
+  currency: r.currency,
+  createdAt: r.created_at.toISOString(),
+});
+
+/** A user's order from the read model, or undefined (also when it belongs to someone else). */
+export async function findOwnOrder(pool: Pool, userId: string, orderId: string): Promise<Order | undefined> {
+  const { rows } = await pool.query<Row>('SELECT id, status, items, total_cents, currency, created_at FROM orders WHERE id = $1 AND user_id = $2', [orderId, userId]);
+  return rows[0] && toOrder(rows[0]);
+}
+
+function decodeCursor(cursor: string): [string, string] {
+  try {
+    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as [string, string];
+    if (!Number.isNaN(Date.parse(at)) && /^[0-9a-f-]{36}$/.test(id)) return [at, id];
+  } catch {
+    // fall through
+  }
+  throw new BadRequestError('invalid_cursor', 'The cursor is not one this API returned.');
+}
+
+/** A user's orders, newest first, in keyset pages. */
+export async function listOwnOrders(pool: Pool, userId: string, limit: number, cursor?: string): Promise<{ items: Order[]; nextCursor: string | null }> {
+  const after = cursor ? decodeCursor(cursor) : undefined;
+  const { rows } = after
+    ? await pool.query<Row>(
+        'SELECT id, status, items, total_cents, currency, created_at FROM orders WHERE user_id = $1 AND (created_at, id) < ($2, $3) ORDER BY created_at DESC, id DESC LIMIT $4',
+        [userId, after[0], after[1], limit + 1],
+      )
+    : await pool.query<Row>('SELECT id, status, items, total_cents, currency, created_at FROM orders WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2', [userId, limit + 1]);
+  const items = rows.slice(0, limit).map(toOrder);
+  const last = rows.length > limit ? rows[limit - 1] : undefined;
+  return { items, nextCursor: last ? Buffer.from(JSON.stringify([last.created_at.toISOString(), last.id])).toString('base64url') : null };
+}
