@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import amqp, { type ChannelModel, type ConfirmChannel, type GetMessage, type Options } from 'amqplib';
+import { declareEventExchange } from '@switchyard/kit/event-consumer';
 
 /** The harness's RabbitMQ. */
 export function amqpUrl(): string {
@@ -37,9 +38,14 @@ export class BrokerProbe {
     await this.channel.waitForConfirms();
   }
 
+  /** Declares the system's exchange (with its unrouted queue) the way services do. */
+  async declare(exchange: string): Promise<void> {
+    await declareEventExchange(this.channel, exchange);
+  }
+
   /** Declares a queue bound to every routing key of an exchange (a wiretap). */
   async tap(exchange: string, queue: string): Promise<void> {
-    await this.channel.assertExchange(exchange, 'topic', { durable: true });
+    await declareEventExchange(this.channel, exchange);
     await this.channel.assertQueue(queue, { durable: false, autoDelete: false });
     await this.channel.bindQueue(queue, exchange, '#');
   }

@@ -7,6 +7,8 @@ import { readConfig as readGatewayConfig } from '@switchyard/gateway/config';
 import { startGateway } from '@switchyard/gateway/service';
 import { readConfig as readPaymentsConfig } from '@switchyard/payments/config';
 import { startPayments } from '@switchyard/payments/service';
+import { readConfig as readOrdersConfig } from '@switchyard/orders/config';
+import { startOrders } from '@switchyard/orders/service';
 import { readConfig as readUsersConfig } from '@switchyard/users/config';
 import { startUsers } from '@switchyard/users/service';
 
@@ -58,3 +60,16 @@ export const startTestCatalog = (databaseUrl: string, log: Logger, env: Env = {}
 
 /** payments against a database. */
 export const startTestPayments = (databaseUrl: string, log: Logger, env: Env = {}) => startTest(readPaymentsConfig, startPayments, log, { DATABASE_URL: databaseUrl, ...env });
+
+/** orders against a database, calling the given gRPC addresses. */
+export const startTestOrders = (databaseUrl: string, log: Logger, targets: { users: string; catalog: string; payments: string }, env: Env = {}) =>
+  startTest(readOrdersConfig, startOrders, log, {
+    DATABASE_URL: databaseUrl,
+    AMQP_URL: amqpUrl(),
+    EVENTS_EXCHANGE: isolatedNames('orders').exchange,
+    USERS_GRPC_TARGET: `ipv4:${targets.users}`,
+    CATALOG_GRPC_TARGET: `ipv4:${targets.catalog}`,
+    PAYMENTS_GRPC_TARGET: `ipv4:${targets.payments}`,
+    OUTBOX_POLL_INTERVAL_MS: '200',
+    ...env,
+  });

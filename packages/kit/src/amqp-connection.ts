@@ -116,14 +116,9 @@ export class AmqpConnection {
     const channel = this.#publisher;
     if (!channel) throw new UnavailableError('broker_unavailable', 'RabbitMQ is not connected.');
     let onClose: () => void = () => undefined;
-    let onReturn: () => void = () => undefined;
     const closed = new Promise<never>((_, reject) => {
       onClose = () => reject(new UnavailableError('broker_unavailable', 'The channel closed before the confirm.'));
-      // With `mandatory`, a message no queue is bound for comes back (before its confirm) instead of
-      // vanishing; publishes are serialised, so a return seen now is this message's.
-      onReturn = () => reject(new UnavailableError('unroutable', `No queue is bound for ${routingKey} on ${exchange}.`));
       channel.once('close', onClose);
-      if (options.mandatory) channel.once('return', onReturn);
     });
     closed.catch(() => undefined);
     try {
@@ -138,7 +133,6 @@ export class AmqpConnection {
       await Promise.race([Promise.all([confirmed, drained]), closed]);
     } finally {
       channel.off('close', onClose);
-      channel.off('return', onReturn);
     }
   }
 

@@ -22,8 +22,25 @@ export const deadLetterQueue = (queue: string) => `${queue}.dead-letter`;
 /** The delay queue of retry n (1-based). */
 export const retryQueue = (queue: string, n: number) => `${queue}.retry.${n}`;
 
+/** The exchange and queue that keep events no queue was bound for (instead of dropping them). */
+export const unroutedName = (exchange: string) => `${exchange}.unrouted`;
+
 /**
- * Declares, idempotently: the topic exchange; the service queue (quorum) bound to its routing keys,
+ * Declares the system's topic exchange with an alternate exchange: a message no queue is bound for
+ * (a consumer that has not started yet, a type nobody consumes) goes to the durable `<exchange>.unrouted`
+ * queue rather than vanishing, and can be replayed from there. Producers and consumers both declare it,
+ * with the same arguments.
+ */
+export async function declareEventExchange(channel: Channel, exchange: string): Promise<void> {
+  const unrouted = unroutedName(exchange);
+  await channel.assertExchange(unrouted, 'fanout', { durable: true });
+  await channel.assertQueue(unrouted, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+  await channel.bindQueue(unrouted, unrouted, '');
+  await channel.assertExchange(exchange, 'topic', { durable: true, alternateExchange: unrouted });
+}
+
+/**
+ * Declares, idempotently: the topic exchange (see declareEventExchange); the service queue (quorum) bound to its routing keys,
  * dead-lettering to the parking queue when a message keeps crashing consumers (delivery limit); one
  * retry queue per delay whose per-queue TTL dead-letters the message back to the service queue (one
  * queue per delay, so a long delay never holds up a short one); and the parking queue.
@@ -31,7 +48,7 @@ export const retryQueue = (queue: string, n: number) => `${queue}.retry.${n}`;
 export function declareEventTopology(topology: EventTopology): TopologySetup {
   return async (channel) => {
     const { exchange, queue } = topology;
-    await channel.assertExchange(exchange, 'topic', { durable: true });
+    await declareEventExchange(channel, exchange);
     await channel.assertQueue(deadLetterQueue(queue), { durable: true, arguments: { 'x-queue-type': 'quorum' } });
     await channel.assertQueue(queue, {
       durable: true,

@@ -1,4 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { AmqpConnection } from './amqp-connection.js';
+import { declareEventExchange } from './event-consumer.js';
 import { pruneInbox } from './inbox.js';
 import type { ShutdownStep } from './lifecycle.js';
 import type { Logger } from './log.js';
@@ -27,16 +29,20 @@ export interface EventingOptions {
   consumers?: (connection: AmqpConnection) => void;
 }
 
+/** How long a starting service waits for the broker before it serves anyway (the outbox covers the rest). */
+const STARTUP_WAIT_MS = 5_000;
+
 /**
  * The event plumbing of a service, written once: one supervised RabbitMQ connection (reported on
  * /readyz without making the service unready: the outbox absorbs an outage), the outbox relay for
- * producers, the consumers and inbox pruning for consumers, and the shutdown steps in order.
+ * producers, the consumers and inbox pruning for consumers, and the shutdown steps in order. It waits
+ * a few seconds for the first connection, so a healthy system has its queues bound before it serves.
  */
-export function startEventing(
+export async function startEventing(
   config: Readonly<EventingConfig>,
   deps: { log: Logger; metrics: Metrics; readiness: Readiness; pool: Pool },
   options: EventingOptions,
-): { connection: AmqpConnection; stop: ShutdownStep[] } {
+): Promise<{ connection: AmqpConnection; stop: ShutdownStep[] }> {
   const log = deps.log.child({ area: 'events' });
   const connection = new AmqpConnection({
     url: config.AMQP_URL,
@@ -47,9 +53,11 @@ export function startEventing(
   });
   deps.readiness.add('broker', connection.check(), { critical: false });
   // Producers declare the exchange too, so publishing never depends on a consumer having started.
-  connection.declare((channel) => channel.assertExchange(config.EVENTS_EXCHANGE, 'topic', { durable: true }).then(() => undefined));
+  connection.declare((channel) => declareEventExchange(channel, config.EVENTS_EXCHANGE));
   options.consumers?.(connection);
   connection.start();
+  const connected = await Promise.race([connection.whenConnected().then(() => true), sleep(STARTUP_WAIT_MS).then(() => false)]);
+  if (!connected) log.warn({ waitedMs: STARTUP_WAIT_MS }, 'RabbitMQ is not reachable yet; starting anyway, events wait in the outbox');
 
   const stop: ShutdownStep[] = [];
   if (options.relay) {

@@ -56,8 +56,7 @@ interface OutboxRow {
 /**
  * Publishes pending outbox rows in order with publisher confirms and marks them published. It wakes
  * on NOTIFY and polls as a fallback. Rows are claimed with FOR UPDATE SKIP LOCKED, so several replicas
- * never publish the same row at the same time; while the broker is down, or while no queue is bound
- * for an event type (publishes are `mandatory`), rows simply wait. A row whose
+ * never publish the same row at the same time; while the broker is down rows simply wait. A row whose
  * publish was confirmed but whose mark was lost (a crash in between) is published again later, which
  * is why consumers deduplicate by message id (the inbox).
  */
@@ -135,8 +134,6 @@ export class OutboxRelay {
       for (const row of rows) {
         try {
           await amqp.publish(exchange, row.routing_key, Buffer.from(JSON.stringify(row.payload)), {
-            // Unroutable (no consumer queue bound yet, e.g. at first start) is a failure: the row waits.
-            mandatory: true,
             messageId: row.id,
             type: row.payload.type,
             appId: row.payload.source,

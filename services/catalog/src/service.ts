@@ -19,7 +19,7 @@ export function startCatalog(config: Readonly<Config>, log: Logger): Promise<Sta
     poolMax: 20,
     build: async ({ metrics, readiness, pool }) => {
       const catalog = new Catalog(pool!);
-      const events = startEventing(config, { log, metrics, readiness, pool: pool! }, {
+      const events = await startEventing(config, { log, metrics, readiness, pool: pool! }, {
         service: 'catalog',
         relay: false,
         consumers: (connection) =>

@@ -16,7 +16,7 @@ export function startNotifications(config: Readonly<Config>, log: Logger): Promi
     migrations: [fileURLToPath(new URL('../migrations', import.meta.url)), INBOX_MIGRATIONS],
     build: async ({ metrics, readiness, pool }) => {
       const feed = new LiveFeed(config.DATABASE_URL, log.child({ area: 'live' })).start();
-      const events = startEventing(config, { log, metrics, readiness, pool: pool! }, {
+      const events = await startEventing(config, { log, metrics, readiness, pool: pool! }, {
         service: 'notifications',
         relay: false,
         consumers: (connection) =>

@@ -20,7 +20,7 @@ export function startOrders(config: Readonly<Config>, log: Logger): Promise<Star
         paymentDeadlineMs: config.PAYMENT_DEADLINE_MS,
         idempotencyTakeoverMs: config.IDEMPOTENCY_TAKEOVER_MS,
       });
-      const events = startEventing(config, { log, metrics, readiness, pool: pool! }, { service: 'orders', relay: true });
+      const events = await startEventing(config, { log, metrics, readiness, pool: pool! }, { service: 'orders', relay: true });
       let sweeping: Promise<unknown> = Promise.resolve();
       const sweeper = setInterval(() => {
         sweeping = ordering.expireOverdue(config.ORDER_TTL_MS).catch((err) => log.warn({ err }, 'expiry sweep failed'));

@@ -17,7 +17,7 @@ export function startUsers(config: Readonly<Config>, log: Logger): Promise<Start
     name: 'users',
     migrations: [fileURLToPath(new URL('../migrations', import.meta.url)), OUTBOX_MIGRATIONS],
     build: async ({ metrics, readiness, pool }) => {
-      const events = startEventing(config, { log, metrics, readiness, pool: pool! }, { service: 'users', relay: true });
+      const events = await startEventing(config, { log, metrics, readiness, pool: pool! }, { service: 'users', relay: true });
       const tokens = await TokenIssuer.fromPem(config.JWT_PRIVATE_KEY, {
         issuer: config.JWT_ISSUER,
         audience: config.JWT_AUDIENCE,

@@ -14,7 +14,7 @@ interface Row {
 const toOrder = (r: Row): Order => ({
   id: r.id,
   status: r.status,
-  items: r.items,
+  items: r.items.map(({ productId, quantity, priceCents }) => ({ productId, quantity, priceCents })),
   totalCents: Number(r.total_cents),
   currency: r.currency,
   createdAt: r.created_at.toISOString(),
