@@ -58,7 +58,7 @@ cli('refuses to start when a port it needs is busy, naming the port', async () =
 cli('starts everything, prints the table, and stops on SIGINT leaving nothing behind', async () => {
   runner = await startRunner();
   const pids = await waitUntilRunning(runner);
-  assert.is(pids.length, 8, 'users, catalog, payments, notifications, gateway, postgres, rabbitmq and epmd');
+  assert.is(pids.length, 9, 'users, catalog, payments, orders, notifications, gateway, postgres, rabbitmq and epmd');
   assert.ok(runner.lines.includes('Switchyard is running. Public API: http://127.0.0.1:28080/api'));
   const created = await request('http://127.0.0.1:28080/api/users', { method: 'POST', json: { email: 'keep@example.com', password: 'kept across restarts', name: 'Keep' } });
   assert.is(created.status, 201);
@@ -66,7 +66,7 @@ cli('starts everything, prints the table, and stops on SIGINT leaving nothing be
   process.kill(runner.process.pid, 'SIGINT');
   assert.equal(await runner.exited, { code: 0, signal: null });
   assert.equal(pids.filter(isAlive), []);
-  const ports = [28080, 28081, 28082, 28084, 28085, 29081, 29082, 29084, 25433, 25673, 45673, 24370];
+  const ports = [28080, 28081, 28082, 28083, 28084, 28085, 29081, 29082, 29084, 25433, 25673, 45673, 24370];
   const listening = [];
   for (const port of ports) if (await isListening(port)) listening.push(port);
   assert.equal(listening, []);
@@ -74,6 +74,7 @@ cli('starts everything, prints the table, and stops on SIGINT leaving nothing be
   assert.equal(order.map((l) => l.service === 'switchyard' ? l.msg : `${l.service} ${l.msg}`), [
     'gateway shutdown complete',
     'notifications shutdown complete',
+    'orders shutdown complete',
     'payments shutdown complete',
     'catalog shutdown complete',
     'users shutdown complete',

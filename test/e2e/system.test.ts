@@ -130,6 +130,54 @@ e2e('lists the seeded products through the gateway, across two catalog replicas'
   assert.is((await request(`${base}/api/products/5eed0000-0000-4000-8000-000000000001`, { headers: { 'if-none-match': whistle.headers.get('etag')! } })).status, 304);
 });
 
+e2e('the journey: products → place → declined card (402) → good card (PAID) → notification by REST and SSE → stock down → history', async () => {
+  const auth = { authorization: `Bearer ${token}` };
+  const products = await request(`${base}/api/products?limit=100`);
+  const whistle = products.body.items.find((p: { name: string }) => p.name === 'Brass Locomotive Whistle');
+  const stockBefore = whistle.stock as number;
+
+  const placed = await request(`${base}/api/orders`, {
+    method: 'POST',
+    json: { items: [{ productId: whistle.id, quantity: 3 }] },
+    headers: { ...auth, 'idempotency-key': `journey-${Date.now()}` },
+  });
+  assert.is(placed.status, 201);
+  assert.equal([placed.body.status, placed.body.totalCents, placed.body.currency], ['PENDING_PAYMENT', 3 * whistle.priceCents, 'EUR']);
+  const orderId = placed.body.id as string;
+
+  const card = { number: '4000000000000002', expiry: '12/40', cvc: '123' };
+  const declined = await request(`${base}/api/orders/${orderId}/pay`, { method: 'POST', json: { card }, headers: auth });
+  assert.equal([declined.status, declined.body.code], [402, 'card_declined']);
+  const paid = await request(`${base}/api/orders/${orderId}/pay`, { method: 'POST', json: { card: { ...card, number: '4242424242424242' } }, headers: auth });
+  assert.equal([paid.status, paid.body.status], [200, 'PAID']);
+
+  const paidNote = await eventually(async () => {
+    const res = await request(`${base}/api/notifications`, { headers: auth });
+    return res.body.items.find((n: { type: string; orderId?: string }) => n.type === 'order_paid' && n.orderId === orderId);
+  }, 15_000, 'the order_paid notification');
+  const stream = await SseClient.open(`${base}/api/notifications/stream`, { ...auth, 'last-event-id': '0' });
+  try {
+    const events = await stream.waitFor(4);
+    assert.ok(events.some((e) => JSON.parse(e.data).id === paidNote.id), 'the paid notification arrived on the stream');
+  } finally {
+    await stream.close();
+  }
+
+  assert.is((await request(`${base}/api/products/${whistle.id}`)).body.stock, stockBefore - 3);
+  const history = await request(`${base}/api/orders/${orderId}/history`, { headers: auth });
+  assert.equal(history.body.items.map((e: { type: string }) => e.type), ['OrderPlaced', 'OrderPaymentDeclined', 'OrderPaid']);
+});
+
+e2e('cancelling an order gives its stock back within seconds', async () => {
+  const auth = { authorization: `Bearer ${token}` };
+  const lantern = '5eed0000-0000-4000-8000-000000000003';
+  const before = (await request(`${base}/api/products/${lantern}`)).body.stock as number;
+  const placed = await request(`${base}/api/orders`, { method: 'POST', json: { items: [{ productId: lantern, quantity: 2 }] }, headers: { ...auth, 'idempotency-key': `cancel-${Date.now()}` } });
+  assert.is(placed.status, 201);
+  assert.is((await request(`${base}/api/orders/${placed.body.id}/cancel`, { method: 'POST', headers: auth })).body.status, 'CANCELLED');
+  await eventually(async () => ((await request(`${base}/api/products/${lantern}`)).body.stock === before ? true : undefined), 10_000, 'stock back');
+});
+
 e2e('spreads gRPC calls over both payments replicas (round robin over the local address list)', async () => {
   if (!local) return;
   const addresses = local.system.instances.filter((i) => i.service === 'payments').map((i) => i.grpcAddress!);
@@ -158,7 +206,7 @@ e2e('stops leaving no process and no listening port behind', async () => {
   if (!local) return;
   const system: LocalSystem = local.system;
   const pids = system.pids();
-  assert.is(pids.length, 7 + 3, 'seven service processes, postgres, rabbitmq and epmd');
+  assert.is(pids.length, 8 + 3, 'eight service processes, postgres, rabbitmq and epmd');
   await system.stop();
   assert.equal(pids.filter(isAlive), []);
   const ports = [...local.system.instances.flatMap((i) => [Number(new URL(i.url).port), Number(i.grpcAddress?.split(':')[1] ?? 0)]).filter(Boolean), PORTS.postgresPort, PORTS.amqpPort, PORTS.amqpPort + 20000, PORTS.epmdPort];
