@@ -100,3 +100,8 @@ export function closeServer(server: Server): Promise<void> {
     server.closeIdleConnections();
   });
 }
+
+// Re-exported so that the Koa augmentations (ctx.request.body, ctx.state.requestId/log) travel
+// with this module's declarations to every service that builds against the compiled kit.
+export type { JsonBodyOptions } from './body.js';
+export type { RequestContextState } from './request-context.js';

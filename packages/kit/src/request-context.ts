@@ -4,6 +4,14 @@ import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import { REQUEST_ID_HEADER } from './identity.js';
 
+/** What every request's ctx.state carries (Koa's DefaultState is augmented with it). */
+export interface RequestContextState {
+  requestId: string;
+  traceId: string;
+  traceparent: string;
+  log: Logger;
+}
+
 declare module 'koa' {
   interface DefaultState {
     requestId: string;
