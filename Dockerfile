@@ -43,7 +43,7 @@ ARG SERVICE
 ENV SERVICE=${SERVICE} NODE_ENV=development
 WORKDIR /app
 COPY --from=deps /app/node_modules node_modules
-COPY . .
+COPY --chown=10001:10001 . .
 USER 10001:10001
 # tsx keeps its cache in /tmp, an emptyDir on Kubernetes (the root file system is read-only).
 CMD ["sh", "-c", "exec node_modules/.bin/tsx watch --conditions=development services/${SERVICE}/src/main.ts"]
