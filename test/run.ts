@@ -14,7 +14,8 @@ import { freePort } from './support/ports.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const log = createLogger({ service: 'test-run', level: process.env.TEST_LOG_LEVEL ?? 'warn' });
-const pattern = process.argv[2] ?? '\\.test\\.ts$';
+// Only *.test.ts files; an argument narrows them further (`npm test -- orders/`).
+const pattern = `^(?=.*(?:${process.argv[2] ?? ''})).*\\.test\\.ts$`;
 
 function summary(passed: number, failed: number): never {
   process.stdout.write(`\n${passed} passed, ${failed} failed\n`);

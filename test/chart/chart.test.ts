@@ -1,0 +1,202 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { parse } from 'yaml';
+import { k8sTools } from '../../scripts/k8s-tools.js';
+import { RENDERED, renderPlainManifests } from '../../scripts/render-k8s.js';
+import {
+  containerPolicyProblems,
+  disruptionBudgetProblems,
+  networkPolicyProblems,
+  parseManifests,
+  schemaProblems,
+  unknownFieldProblems,
+  type K8sObject,
+} from './manifest-checks.js';
+
+const chart = suite('charts/switchyard, k8s/ and skaffold.yaml (static checks)');
+const ROOT = resolve(import.meta.dirname, '../..');
+const CHART = join(ROOT, 'charts/switchyard');
+const VARIANTS = ['', ...readdirSync(join(CHART, 'ci')).map((f) => `ci/${f}`)];
+const { helm } = k8sTools();
+
+function helmRun(args: string[]): { status: number; output: string } {
+  const run = spawnSync(helm, args, { encoding: 'utf8', cwd: CHART });
+  return { status: run.status ?? 1, output: `${run.stdout}${run.stderr}` };
+}
+
+function render(valuesFile = '', extra: string[] = []): K8sObject[] {
+  const args = ['template', 'switchyard', '.', '--namespace', 'switchyard', ...(valuesFile ? ['-f', valuesFile] : []), ...extra];
+  return parseManifests(execFileSync(helm, args, { encoding: 'utf8', cwd: CHART }));
+}
+
+const label = (file: string) => file || 'defaults';
+
+chart('passes helm lint --strict with the defaults and every ci/*-values.yaml', () => {
+  assert.ok(VARIANTS.length >= 4, 'defaults plus at least three variants');
+  for (const file of VARIANTS) {
+    const lint = helmRun(['lint', '--strict', '.', ...(file ? ['-f', file] : [])]);
+    assert.is(lint.status, 0, `${label(file)}: ${lint.output}`);
+  }
+});
+
+chart('renders every variant into objects that validate against the Kubernetes schemas, with no unknown fields', async () => {
+  for (const file of VARIANTS) {
+    const objects = render(file);
+    assert.ok(objects.length > 20, `${label(file)} renders`);
+    assert.equal(await schemaProblems(objects), [], `${label(file)} schema`);
+    assert.equal(unknownFieldProblems(objects), [], `${label(file)} unknown fields`);
+  }
+});
+
+chart('locks down every container and covers every workload with NetworkPolicies and PDBs', () => {
+  for (const file of VARIANTS) {
+    const objects = render(file);
+    assert.equal(containerPolicyProblems(objects), [], `${label(file)} containers`);
+    assert.equal(disruptionBudgetProblems(objects), [], `${label(file)} PDBs`);
+    if (!file.includes('minimal')) assert.equal(networkPolicyProblems(objects), [], `${label(file)} network policies`);
+  }
+});
+
+chart('gives each multi-replica service a PDB, and none when one pod runs', () => {
+  const ha = render('ci/ha-values.yaml');
+  const pdbs = ha.filter((o) => o.kind === 'PodDisruptionBudget').map((o) => o.metadata.name).sort();
+  assert.equal(pdbs, ['switchyard-catalog', 'switchyard-gateway', 'switchyard-notifications', 'switchyard-orders', 'switchyard-payments', 'switchyard-users']);
+  assert.equal(render().filter((o) => o.kind === 'PodDisruptionBudget'), []);
+});
+
+chart('wires gRPC servers to headless Services and native gRPC probes, and callers to dns:/// targets', () => {
+  const objects = render();
+  const headless = objects.filter((o) => o.kind === 'Service' && o.spec.clusterIP === 'None').map((o) => o.metadata.name).sort();
+  assert.equal(headless, ['switchyard-catalog-grpc', 'switchyard-payments-grpc', 'switchyard-users-grpc']);
+  const deployment = (n: string) => objects.find((o) => o.kind === 'Deployment' && o.metadata.name === `switchyard-${n}`)!;
+  assert.equal(deployment('payments').spec.template.spec.containers[0].startupProbe.grpc, { port: 9090 });
+  const env = Object.fromEntries(deployment('orders').spec.template.spec.containers[0].env.filter((e: { value?: string }) => e.value).map((e: { name: string; value: string }) => [e.name, e.value]));
+  assert.is(env.PAYMENTS_GRPC_TARGET, 'dns:///switchyard-payments-grpc:9090');
+  assert.is(env.SHUTDOWN_TIMEOUT_MS, '22000', '30 s grace - 5 s preStop - 3 s margin');
+  const gatewayEnv = deployment('gateway').spec.template.spec.containers[0].env.map((e: { name: string }) => e.name);
+  assert.ok(gatewayEnv.includes('ORDERS_URL') && !gatewayEnv.includes('DATABASE_URL'));
+  for (const sa of objects.filter((o) => o.kind === 'ServiceAccount')) assert.is(sa.automountServiceAccountToken, false, sa.metadata.name);
+});
+
+chart('allows each service only the callers named in `calls`', () => {
+  const objects = render();
+  const ingressFrom = (n: string) => {
+    const policy = objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === `switchyard-${n}-callers`);
+    return policy?.spec.ingress[0].from[0].podSelector.matchExpressions.find((e: { key: string }) => e.key === 'app.kubernetes.io/name').values;
+  };
+  assert.equal(ingressFrom('payments'), ['orders']);
+  assert.equal(ingressFrom('users'), ['gateway', 'orders']);
+  assert.equal(ingressFrom('orders'), ['gateway']);
+  assert.is(ingressFrom('gateway'), undefined, 'the gateway has its own public ingress policy');
+});
+
+chart('generates secrets on install (an Ed25519 JWT key among them) and never puts one in values', () => {
+  const secret = render().find((o) => o.kind === 'Secret')!;
+  const data = secret.data as Record<string, string>;
+  const pem = Buffer.from(data['jwt-private-key']!, 'base64').toString();
+  assert.match(pem, /^-----BEGIN PRIVATE KEY-----/);
+  assert.ok(Object.keys(data).includes('orders-database-url'));
+  const values = readFileSync(join(CHART, 'values.yaml'), 'utf8');
+  assert.not.match(values, /password:|PRIVATE KEY/i);
+  assert.equal(render('', ['--set', 'generateSecrets=false']).filter((o) => o.kind === 'Secret'), []);
+});
+
+chart('the schema rejects a misspelt key', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'values-'));
+  try {
+    writeFileSync(join(dir, 'typo.yaml'), 'services:\n  users:\n    replica: 2\n');
+    const lint = helmRun(['lint', '--strict', '.', '-f', join(dir, 'typo.yaml')]);
+    assert.is.not(lint.status, 0);
+    assert.match(lint.output, /services\.users: Additional property replica is not allowed/);
+    writeFileSync(join(dir, 'top.yaml'), 'networkPolicies:\n  enabled: false\n');
+    assert.match(helmRun(['lint', '--strict', '.', '-f', join(dir, 'top.yaml')]).output, /Additional property networkPolicies is not allowed/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+chart('k8s/switchyard.yaml is exactly a fresh render of the chart (run npm run render:k8s after changing it)', () => {
+  assert.ok(readFileSync(RENDERED, 'utf8') === renderPlainManifests(), 'k8s/switchyard.yaml is stale');
+});
+
+chart('skaffold.yaml refers only to Dockerfiles, targets, services, charts and files that exist', () => {
+  const skaffold = parse(readFileSync(join(ROOT, 'skaffold.yaml'), 'utf8'));
+  const builds = [skaffold.build, ...skaffold.profiles.map((p: { build?: unknown }) => p.build).filter(Boolean)];
+  const deploys = [skaffold.deploy, ...skaffold.profiles.map((p: { deploy?: unknown }) => p.deploy).filter(Boolean)];
+  const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+  const targets = [...dockerfile.matchAll(/^FROM \S+ AS (\S+)$/gm)].map((m) => m[1]);
+  const artifacts = builds.flatMap((b: { artifacts: unknown[] }) => b.artifacts) as Array<{
+    image: string;
+    docker: { dockerfile: string; target: string; buildArgs: { SERVICE: string } };
+    sync?: { manual: Array<{ src: string }> };
+  }>;
+  assert.is(artifacts.length, 12);
+  for (const a of artifacts) {
+    assert.ok(existsSync(join(ROOT, a.docker.dockerfile)), a.docker.dockerfile);
+    assert.ok(targets.includes(a.docker.target), `target ${a.docker.target}`);
+    assert.ok(existsSync(join(ROOT, 'services', a.docker.buildArgs.SERVICE, 'src/main.ts')), a.docker.buildArgs.SERVICE);
+    assert.is(a.image, `switchyard-${a.docker.buildArgs.SERVICE}`);
+    for (const rule of a.sync?.manual ?? []) {
+      const base = rule.src.split('/**')[0]!;
+      assert.ok(existsSync(join(ROOT, base)), `sync source ${rule.src}`);
+    }
+  }
+  for (const d of deploys) {
+    for (const release of d.helm?.releases ?? []) {
+      assert.ok(existsSync(join(ROOT, release.chartPath, 'Chart.yaml')), release.chartPath);
+      for (const key of Object.keys(release.setValueTemplates ?? {})) {
+        const service = /^services\.([a-z]+)\.image$/.exec(key)?.[1];
+        assert.ok(service && existsSync(join(ROOT, 'services', service)), key);
+      }
+    }
+  }
+  for (const profile of skaffold.profiles) for (const file of profile.manifests?.rawYaml ?? []) assert.ok(existsSync(join(ROOT, file)), file);
+});
+
+// The checks themselves, on deliberately broken inputs: each must fail when its rule is broken.
+const good = () => render('ci/ha-values.yaml');
+const deploymentOf = (objects: K8sObject[], n: string) => objects.find((o) => o.kind === 'Deployment' && o.metadata.name === `switchyard-${n}`)!;
+
+chart('checks catch broken manifests: a missing limit, a writable root, a root user, latest, no probe', () => {
+  const objects = good();
+  const container = deploymentOf(objects, 'orders').spec.template.spec.containers[0];
+  delete container.resources.limits.memory;
+  container.securityContext.readOnlyRootFilesystem = false;
+  container.image = 'switchyard-orders:latest';
+  delete container.livenessProbe;
+  deploymentOf(objects, 'users').spec.template.spec.securityContext.runAsNonRoot = false;
+  assert.equal(containerPolicyProblems(objects), [
+    'Deployment/switchyard-orders container orders: no limits.memory',
+    'Deployment/switchyard-orders container orders: no liveness probe',
+    'Deployment/switchyard-orders container orders: root file system is writable',
+    'Deployment/switchyard-orders container orders: image switchyard-orders:latest has no fixed tag',
+    'Deployment/switchyard-users container users: may run as root',
+  ]);
+});
+
+chart('checks catch broken manifests: a multi-replica Deployment without PDB, a workload without NetworkPolicy', () => {
+  const withoutPdb = good().filter((o) => !(o.kind === 'PodDisruptionBudget' && o.metadata.name === 'switchyard-payments'));
+  assert.equal(disruptionBudgetProblems(withoutPdb), ['Deployment/switchyard-payments: runs several pods but no PodDisruptionBudget selects them']);
+  const withoutPolicies = good().filter((o) => o.kind !== 'NetworkPolicy');
+  assert.is(networkPolicyProblems(withoutPolicies).length, 8);
+  assert.ok(networkPolicyProblems(withoutPolicies).includes('Deployment/switchyard-gateway: no NetworkPolicy selects its pods'));
+});
+
+chart('checks catch broken manifests: an invalid value and an unknown field', async () => {
+  const objects = good();
+  deploymentOf(objects, 'catalog').spec.replicas = 'two';
+  const schema = await schemaProblems(objects);
+  assert.is(schema.length, 1);
+  assert.match(schema[0]!, /^Deployment\/switchyard-catalog: /);
+  const typo = good();
+  deploymentOf(typo, 'catalog').spec.template.spec.containers[0].imagePullPolicyy = 'Never';
+  const unknown = unknownFieldProblems(typo);
+  assert.is(unknown.length, 1);
+  assert.match(unknown[0]!, /^Deployment\/switchyard-catalog: .*'"imagePullPolicyy"' does not exist in type 'IContainer'/);
+});
+
+chart.run();
