@@ -1,0 +1,201 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DiscoveryV1Api, KubeConfig, Watch, type V1EndpointSlice } from '@kubernetes/client-node';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Logger } from './log.js';
+
+/** One ready endpoint of a Service port. */
+export interface EndpointAddress {
+  host: string;
+  port: number;
+}
+
+export interface EndpointTarget {
+  service: string;
+  namespace: string;
+  /** The Service port's name (`grpc`, `http`). */
+  portName: string;
+}
+
+export interface WatcherOptions {
+  kubeConfig: KubeConfig;
+  log: Logger;
+  registry?: Registry;
+  /** First reconnect delay; doubles up to maxBackoffMs, with jitter. */
+  initialBackoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+const WATCH_TIMEOUT_SECONDS = 300;
+
+/** The Kubernetes config of this process: in-cluster on Kubernetes, else ~/.kube/config. */
+export function defaultKubeConfig(): KubeConfig {
+  const config = new KubeConfig();
+  if (process.env.KUBERNETES_SERVICE_HOST) config.loadFromCluster();
+  else config.loadFromDefault();
+  return config;
+}
+
+/** The ready, non-terminating addresses of one named port across a Service's EndpointSlices. */
+export function readyAddresses(slices: Iterable<V1EndpointSlice>, portName: string): EndpointAddress[] {
+  const found = new Map<string, EndpointAddress>();
+  for (const slice of slices) {
+    const port = (slice.ports ?? []).find((p) => (p.name ?? '') === portName)?.port;
+    if (port === undefined) continue;
+    for (const endpoint of slice.endpoints ?? []) {
+      // Kubernetes: a nil `ready` means ready; terminating endpoints take no new calls.
+      if (endpoint.conditions?.ready === false || endpoint.conditions?.terminating === true) continue;
+      for (const host of endpoint.addresses ?? []) found.set(`${host}:${port}`, { host, port });
+    }
+  }
+  return [...found.values()].sort((a, b) => `${a.host}:${a.port}`.localeCompare(`${b.host}:${b.port}`));
+}
+
+type Listener = (addresses: EndpointAddress[]) => void;
+
+/**
+ * Keeps the ready addresses of a Service port current from its EndpointSlices: list, then watch from
+ * the list's resourceVersion, resume from the last one seen after the watch ends, relist after 410 Gone,
+ * and back off (exponentially, with jitter) after errors, so an unreachable API server sees no storm;
+ * meanwhile the last known addresses stay in use.
+ */
+export class EndpointSliceWatcher {
+  readonly #slices = new Map<string, V1EndpointSlice>();
+  readonly #listeners = new Set<Listener>();
+  #addresses: EndpointAddress[] = [];
+  #resourceVersion: string | undefined;
+  #stopped = false;
+  #abort: AbortController | undefined;
+  #loop: Promise<void> | undefined;
+  #synced: { promise: Promise<void>; resolve: () => void };
+  readonly #metrics: { endpoints?: Gauge; restarts?: Counter; updates?: Counter };
+  readonly #label: string;
+
+  constructor(
+    readonly target: EndpointTarget,
+    private readonly options: WatcherOptions,
+  ) {
+    let resolve: () => void = () => undefined;
+    this.#synced = { promise: new Promise((r) => (resolve = r)), resolve };
+    this.#label = `${target.service}.${target.namespace}:${target.portName}`;
+    const registry = options.registry;
+    const metric = <T>(name: string, make: () => T): T | undefined => (registry ? ((registry.getSingleMetric(name) as T | undefined) ?? make()) : undefined);
+    this.#metrics = {
+      endpoints: metric('discovery_endpoints', () => new Gauge({ name: 'discovery_endpoints', help: 'Ready endpoints per discovered target.', labelNames: ['target'], registers: [registry!] })),
+      restarts: metric('discovery_watch_restarts_total', () => new Counter({ name: 'discovery_watch_restarts_total', help: 'EndpointSlice watches restarted, by reason.', labelNames: ['target', 'reason'], registers: [registry!] })),
+      updates: metric('discovery_resolution_updates_total', () => new Counter({ name: 'discovery_resolution_updates_total', help: 'Changes of the ready endpoint set.', labelNames: ['target'], registers: [registry!] })),
+    };
+  }
+
+  /** The current ready addresses. */
+  get addresses(): EndpointAddress[] {
+    return this.#addresses;
+  }
+
+  /** Resolves after the first successful list. */
+  whenSynced(): Promise<void> {
+    return this.#synced.promise;
+  }
+
+  /** Calls `listener` with the addresses whenever the set changes; returns the unsubscribe function. */
+  subscribe(listener: Listener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  start(): this {
+    this.#loop ??= this.#run();
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#abort?.abort();
+    await this.#loop;
+  }
+
+  #publish(): void {
+    const next = readyAddresses(this.#slices.values(), this.target.portName);
+    const key = (list: EndpointAddress[]) => list.map((a) => `${a.host}:${a.port}`).join(',');
+    if (key(next) === key(this.#addresses)) return;
+    this.#addresses = next;
+    this.#metrics.endpoints?.set({ target: this.#label }, next.length);
+    this.#metrics.updates?.inc({ target: this.#label });
+    this.options.log.info({ target: this.#label, endpoints: next.map((a) => `${a.host}:${a.port}`) }, 'endpoints changed');
+    for (const listener of this.#listeners) listener(next);
+  }
+
+  async #list(): Promise<void> {
+    const api = this.options.kubeConfig.makeApiClient(DiscoveryV1Api);
+    const list = await api.listNamespacedEndpointSlice({ namespace: this.target.namespace, labelSelector: `kubernetes.io/service-name=${this.target.service}` });
+    this.#slices.clear();
+    for (const slice of list.items) this.#slices.set(slice.metadata?.name ?? '', slice);
+    this.#resourceVersion = list.metadata?.resourceVersion;
+    this.#publish();
+    this.#synced.resolve();
+  }
+
+  /** Watches from the last resourceVersion until the stream ends; 'gone' asks for a relist. */
+  async #watch(): Promise<'ended' | 'gone'> {
+    const watch = new Watch(this.options.kubeConfig);
+    return new Promise((resolve, reject) => {
+      let gone = false;
+      const path = `/apis/discovery.k8s.io/v1/namespaces/${this.target.namespace}/endpointslices`;
+      const query = {
+        labelSelector: `kubernetes.io/service-name=${this.target.service}`,
+        resourceVersion: this.#resourceVersion,
+        allowWatchBookmarks: true,
+        timeoutSeconds: WATCH_TIMEOUT_SECONDS,
+      };
+      watch
+        .watch(
+          path,
+          query,
+          (phase: string, object: V1EndpointSlice & { code?: number }) => {
+            if (phase === 'ERROR') {
+              if (object.code === 410) gone = true;
+              return;
+            }
+            this.#resourceVersion = object.metadata?.resourceVersion ?? this.#resourceVersion;
+            if (phase === 'BOOKMARK') return;
+            const name = object.metadata?.name ?? '';
+            if (phase === 'DELETED') this.#slices.delete(name);
+            else this.#slices.set(name, object);
+            this.#publish();
+          },
+          (err: unknown) => {
+            if (gone || (err as { statusCode?: number; code?: number })?.statusCode === 410) resolve('gone');
+            else if (err && !this.#stopped) reject(err);
+            else resolve('ended');
+          },
+        )
+        .then((abort) => (this.#abort = abort), reject);
+    });
+  }
+
+  async #run(): Promise<void> {
+    const initial = this.options.initialBackoffMs ?? 500;
+    const max = this.options.maxBackoffMs ?? 30_000;
+    let failures = 0;
+    let relist = true;
+    while (!this.#stopped) {
+      try {
+        if (relist) await this.#list();
+        relist = false;
+        failures = 0;
+        const outcome = await this.#watch();
+        if (this.#stopped) break;
+        relist = outcome === 'gone';
+        this.#metrics.restarts?.inc({ target: this.#label, reason: outcome });
+        this.options.log.debug({ target: this.#label, outcome, resourceVersion: this.#resourceVersion }, 'EndpointSlice watch ended');
+        if (outcome === 'ended') continue; // resume at once from the last resourceVersion
+      } catch (err) {
+        if (this.#stopped) break;
+        failures += 1;
+        this.#metrics.restarts?.inc({ target: this.#label, reason: 'error' });
+        const delay = Math.round(Math.min(max, initial * 2 ** (failures - 1)) * (0.5 + Math.random() / 2));
+        this.options.log.warn({ err, target: this.#label, retryInMs: delay, endpoints: this.#addresses.length }, 'EndpointSlice list/watch failed; keeping the last known endpoints');
+        await sleep(delay);
+      }
+    }
+  }
+}
