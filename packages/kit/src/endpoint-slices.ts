@@ -179,10 +179,13 @@ export class EndpointSliceWatcher {
     let relist = true;
     while (!this.#stopped) {
       try {
-        if (relist) await this.#list();
+        if (relist) {
+          await this.#list();
+          failures = 0;
+        }
         relist = false;
-        failures = 0;
         const outcome = await this.#watch();
+        failures = 0;
         if (this.#stopped) break;
         relist = outcome === 'gone';
         this.#metrics.restarts?.inc({ target: this.#label, reason: outcome });

@@ -74,8 +74,10 @@ class K8sResolver implements experimental.Resolver {
     this.#target = parseK8sTarget(target.path);
   }
 
+  /** The Service's DNS name: the :authority of calls (the port part of the target is a port name). */
   static getDefaultAuthority(target: experimental.GrpcUri): string {
-    return target.path;
+    const { service, namespace } = parseK8sTarget(target.path);
+    return `${service}.${namespace}`;
   }
 
   updateResolution(): void {
