@@ -105,6 +105,24 @@ chart('generates secrets on install (an Ed25519 JWT key among them) and never pu
   assert.equal(render('', ['--set', 'generateSecrets=false']).filter((o) => o.kind === 'Secret'), []);
 });
 
+chart('renders the EndpointSlice RBAC and k8s:/// targets only in k8s discovery mode', () => {
+  const dns = render();
+  assert.equal(dns.filter((o) => o.kind === 'Role' || o.kind === 'RoleBinding'), []);
+  assert.ok(dns.filter((o) => o.kind === 'ServiceAccount').every((sa) => sa.automountServiceAccountToken === false));
+  const k8s = render('ci/k8s-discovery-values.yaml');
+  const role = k8s.find((o) => o.kind === 'Role')!;
+  assert.is(role.metadata.name, 'switchyard-orders-endpointslices');
+  assert.equal((role as any).rules, [{ apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch'] }]);
+  const binding = k8s.find((o) => o.kind === 'RoleBinding')!;
+  assert.equal((binding as any).subjects, [{ kind: 'ServiceAccount', name: 'switchyard-orders', namespace: 'switchyard' }]);
+  const tokens = k8s.filter((o) => o.kind === 'ServiceAccount' && o.automountServiceAccountToken === true).map((o) => o.metadata.name);
+  assert.equal(tokens, ['switchyard-orders'], 'only the caller that watches gets a token');
+  const orders = deploymentOf(k8s, 'orders').spec.template.spec;
+  assert.is(orders.automountServiceAccountToken, true);
+  const env = Object.fromEntries(orders.containers[0].env.filter((e: { value?: string }) => e.value).map((e: { name: string; value: string }) => [e.name, e.value]));
+  assert.is(env.PAYMENTS_GRPC_TARGET, 'k8s:///switchyard-payments-grpc.switchyard:grpc');
+});
+
 chart('the schema rejects a misspelt key', () => {
   const dir = mkdtempSync(join(tmpdir(), 'values-'));
   try {

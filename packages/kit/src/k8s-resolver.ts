@@ -2,7 +2,7 @@ import { Metadata, experimental, status, type ChannelOptions } from '@grpc/grpc-
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Registry } from 'prom-client';
 import { EndpointSliceWatcher, defaultKubeConfig, type EndpointAddress, type EndpointTarget } from './endpoint-slices.js';
-import type { Logger } from './log.js';
+import { createLogger, type Logger } from './log.js';
 
 export interface DiscoverySettings {
   kubeConfig: KubeConfig;
@@ -13,6 +13,9 @@ export interface DiscoverySettings {
 }
 
 let settings: (() => DiscoverySettings) | undefined;
+let fallback: Logger | undefined;
+// Used only when a k8s: target is resolved before configureK8sDiscovery was called.
+const fallbackLog = () => (fallback ??= createLogger({ service: 'k8s-discovery', level: 'info' }));
 const shared = new Map<string, { watcher: EndpointSliceWatcher; users: number }>();
 
 /**
@@ -82,9 +85,7 @@ class K8sResolver implements experimental.Resolver {
 
   updateResolution(): void {
     if (!this.#held) {
-      const log = settings?.().log;
-      if (!log) throw new Error('k8s discovery is not configured: call configureK8sDiscovery first');
-      this.#held = acquireWatcher(this.#target, log);
+      this.#held = acquireWatcher(this.#target, settings?.().log ?? fallbackLog());
       this.#unsubscribe = this.#held.watcher.subscribe((addresses) => this.#report(addresses));
       void this.#held.watcher.whenSynced().then(() => this.#report(this.#held?.watcher.addresses ?? []));
       return;

@@ -15,7 +15,7 @@ export function startOrders(config: Readonly<Config>, log: Logger): Promise<Star
     name: 'orders',
     migrations: [fileURLToPath(new URL('../migrations', import.meta.url)), OUTBOX_MIGRATIONS],
     build: async ({ metrics, readiness, pool }) => {
-      const deps = connectDependencies(config, metrics.registry);
+      const deps = connectDependencies(config, metrics.registry, log);
       const ordering = new Ordering(pool!, deps, log, {
         paymentDeadlineMs: config.PAYMENT_DEADLINE_MS,
         idempotencyTakeoverMs: config.IDEMPOTENCY_TAKEOVER_MS,

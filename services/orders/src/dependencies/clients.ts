@@ -1,5 +1,8 @@
 import { SERVICE_NAMES, catalogV1, paymentsV1, usersV1, type CatalogDefinition, type PaymentsDefinition, type UsersDefinition } from '@switchyard/contracts/grpc-contracts';
 import { GrpcClient } from '@switchyard/kit/grpc-client';
+import { defaultKubeConfig } from '@switchyard/kit/endpoint-slices';
+import { configureK8sDiscovery } from '@switchyard/kit/k8s-resolver';
+import type { Logger } from '@switchyard/kit/log';
 import type { Registry } from 'prom-client';
 import type { Config } from '../config.js';
 
@@ -12,7 +15,13 @@ export interface Dependencies {
 }
 
 /** One client per dependency, each with the default deadline and retry policy from configuration. */
-export function connectDependencies(config: Readonly<Config>, registry: Registry): Dependencies {
+export function connectDependencies(config: Readonly<Config>, registry: Registry, log: Logger): Dependencies {
+  const targets = [config.USERS_GRPC_TARGET, config.CATALOG_GRPC_TARGET, config.PAYMENTS_GRPC_TARGET];
+  if (targets.some((t) => t.startsWith('k8s:'))) {
+    // k8s:/// targets watch EndpointSlices with this pod's service-account token (in-cluster config).
+    const kubeConfig = defaultKubeConfig();
+    configureK8sDiscovery(() => ({ kubeConfig, log: log.child({ area: 'discovery' }), registry }));
+  }
   const common = { deadlineMs: config.GRPC_DEADLINE_MS, maxAttempts: config.GRPC_MAX_ATTEMPTS, registry };
   const users = new GrpcClient(usersV1().Users, { ...common, dependency: 'users', serviceName: SERVICE_NAMES.users, target: config.USERS_GRPC_TARGET });
   const catalog = new GrpcClient(catalogV1().Catalog, { ...common, dependency: 'catalog', serviceName: SERVICE_NAMES.catalog, target: config.CATALOG_GRPC_TARGET });
