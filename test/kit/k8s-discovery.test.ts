@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -10,7 +11,9 @@ import { Readiness } from '@switchyard/kit/readiness';
 import { eventually } from '../support/broker.js';
 import { FakeKubeApi } from '../support/fake-kube-api.js';
 import { capturedLogger } from '../support/logs.js';
+import { request } from '../support/http.js';
 import { freePort } from '../support/ports.js';
+import { startTestGateway } from '../support/services.js';
 
 const discovery = suite('k8s discovery: EndpointSlices → grpc-js resolver (against a FAKE API server)');
 const { log, lines } = capturedLogger('discovery-test');
@@ -115,6 +118,36 @@ discovery('with the API server unreachable, the last known endpoints keep servin
   await api.start(api.port);
   api.setEndpoints('users', 'grpc', port, [{ ip: PODS.b }]);
   await eventually(async () => ((await answeredBy(10)).has('b') ? true : undefined), 5000, 'recovered after the API server returned');
+});
+
+discovery('the gateway balances an HTTP upstream over the ready pods of its EndpointSlices', async () => {
+  const httpPort = await freePort();
+  const pods = await Promise.all(
+    (['a', 'b'] as const).map(async (name) => {
+      const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ items: [], nextCursor: null, pod: name })));
+      await new Promise<void>((resolve) => server.listen(httpPort, PODS[name], resolve));
+      return server;
+    }),
+  );
+  api.setEndpoints('catalog', 'http', httpPort, [{ ip: PODS.a }, { ip: PODS.b }]);
+  const gateway = await startTestGateway('http://127.0.0.1:9', log, { CATALOG_URL: 'k8s://catalog.test:http' });
+  try {
+    const seen = async (n: number) => {
+      const pods = new Set<string>();
+      for (let i = 0; i < n; i++) pods.add((await request(`${gateway.url}/api/products`)).body.pod);
+      return pods;
+    };
+    await eventually(async () => ((await seen(20)).size === 2 ? true : undefined), 3000, 'both pods answer');
+    api.setEndpoints('catalog', 'http', httpPort, [{ ip: PODS.a }, { ip: PODS.b, ready: false }]);
+    await sleep(1000);
+    assert.equal(await seen(20), new Set(['a']));
+  } finally {
+    await gateway.stop();
+    for (const server of pods) {
+      server.closeAllConnections();
+      server.close();
+    }
+  }
 });
 
 discovery('exports current endpoints, watch restarts and resolution updates', async () => {

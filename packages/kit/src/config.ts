@@ -14,12 +14,30 @@ export const port = (fallback: number) => z.coerce.number().int().min(0).max(655
 /** A duration in milliseconds from an environment variable. */
 export const millis = (fallback: number) => z.coerce.number().int().min(0).max(3_600_000).default(fallback);
 
-/** A comma-separated list of absolute http(s) URLs. */
+/**
+ * A comma-separated list of absolute http(s) URLs, or one `k8s://<service>.<namespace>:<port-name>`
+ * (the ready pods of a Service, from its EndpointSlices).
+ */
 export const urlList = () =>
   z
     .string()
     .transform((s) => s.split(',').map((part) => part.trim()).filter(Boolean))
-    .pipe(z.array(z.url({ protocol: /^https?$/ })).min(1));
+    .pipe(
+      z
+        .array(z.string())
+        .min(1)
+        .superRefine((urls, ctx) => {
+          if (urls.some((u) => u.startsWith('k8s://'))) {
+            if (urls.length !== 1 || !/^k8s:\/\/[a-z0-9-]+\.[a-z0-9-]+:[a-z0-9-]+$/.test(urls[0]!)) {
+              ctx.addIssue({ code: 'custom', path: [0], message: 'must be a single k8s://service.namespace:port-name' });
+            }
+            return;
+          }
+          urls.forEach((url, i) => {
+            if (!z.url({ protocol: /^https?$/ }).safeParse(url).success) ctx.addIssue({ code: 'custom', path: [i], message: 'must be an http(s) URL' });
+          });
+        }),
+    );
 
 /** The variables every service reads: logging, the HTTP listener and shutdown timing. */
 export const baseConfigSchema = z.object({

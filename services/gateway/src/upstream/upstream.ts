@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BalancedPool, Pool, type Dispatcher } from 'undici';
 import { AppError, DeadlineError, UnavailableError } from '@switchyard/kit/errors';
+import { acquireWatcher, parseK8sTarget } from '@switchyard/kit/k8s-resolver';
 import type { Logger } from '@switchyard/kit/log';
 
 export interface UpstreamOptions {
@@ -46,6 +47,7 @@ function errorCode(err: unknown): string {
  */
 export class Upstream {
   readonly #dispatcher: Dispatcher;
+  readonly #releaseDiscovery: (() => Promise<void>) | undefined;
 
   constructor(
     readonly name: string,
@@ -59,7 +61,29 @@ export class Upstream {
       keepAliveMaxTimeout: 30_000,
       connect: { timeout: options.connectTimeoutMs },
     };
-    this.#dispatcher = urls.length === 1 ? new Pool(urls[0]!, poolOptions) : new BalancedPool([...urls], poolOptions);
+    const discovered = urls.length === 1 && urls[0]!.startsWith('k8s://') ? urls[0]! : undefined;
+    if (discovered) {
+      // k8s://<service>.<namespace>:<port-name>: one keep-alive pool per ready pod, kept in step with
+      // the Service's EndpointSlices, instead of one pool to the ClusterIP.
+      const pool = new BalancedPool([], poolOptions);
+      const { watcher, release } = acquireWatcher(parseK8sTarget(discovered.slice('k8s://'.length)), options.log);
+      let current = new Set<string>();
+      const apply = (addresses: Array<{ host: string; port: number }>) => {
+        const next = new Set(addresses.map((a) => `http://${a.host}:${a.port}`));
+        for (const origin of next) if (!current.has(origin)) pool.addUpstream(origin);
+        for (const origin of current) if (!next.has(origin)) pool.removeUpstream(origin);
+        current = next;
+      };
+      const unsubscribe = watcher.subscribe(apply);
+      apply(watcher.addresses);
+      this.#releaseDiscovery = async () => {
+        unsubscribe();
+        await release();
+      };
+      this.#dispatcher = pool;
+    } else {
+      this.#dispatcher = urls.length === 1 ? new Pool(urls[0]!, poolOptions) : new BalancedPool([...urls], poolOptions);
+    }
   }
 
   /** Sends a request and reads the whole response, or fails with a 503/504 problem. */
@@ -121,6 +145,7 @@ export class Upstream {
 
   /** Closes the pool, letting requests in flight finish. */
   async close(): Promise<void> {
+    await this.#releaseDiscovery?.();
     await this.#dispatcher.close();
   }
 
