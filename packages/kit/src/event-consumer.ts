@@ -90,13 +90,39 @@ export interface EventContext {
   message: ConsumeMessage;
 }
 
+/** Where a service consumes from and how it retries: the part of EventConsumerOptions set by configuration. */
+export interface ConsumerSettings {
+  exchange: string;
+  queue: string;
+  prefetch: number;
+  maxAttempts: number;
+  retryDelaysMs: readonly number[];
+}
+
+/** Reads ConsumerSettings from a service configuration built with amqpConfig() and consumerConfig(). */
+export function consumerSettings(config: {
+  EVENTS_EXCHANGE: string;
+  EVENTS_QUEUE: string;
+  CONSUMER_PREFETCH: number;
+  CONSUMER_MAX_ATTEMPTS: number;
+  CONSUMER_RETRY_DELAYS_MS: readonly number[];
+}): ConsumerSettings {
+  return {
+    exchange: config.EVENTS_EXCHANGE,
+    queue: config.EVENTS_QUEUE,
+    prefetch: config.CONSUMER_PREFETCH,
+    maxAttempts: config.CONSUMER_MAX_ATTEMPTS,
+    retryDelaysMs: config.CONSUMER_RETRY_DELAYS_MS,
+  };
+}
+
 export interface EventConsumerOptions<E extends DecodedEvent> {
   connection: AmqpConnection;
   topology: EventTopology;
   prefetch: number;
   /** Tries in all, the first included; after the last one the message is parked. */
   maxAttempts: number;
-  /** Parses and validates a message body; throws PoisonMessageError when it never can be handled. */
+  /** Parses and validates a message body; whatever it throws parks the message at once (it never can be handled). */
   decode: (content: Buffer) => E;
   handle: (event: E, context: EventContext) => Promise<void>;
   log: Logger;
@@ -152,7 +178,12 @@ export function registerEventConsumer<E extends DecodedEvent>(options: EventCons
     let type = 'unknown';
     let failure: unknown;
     try {
-      const event = options.decode(message.content);
+      let event: E;
+      try {
+        event = options.decode(message.content);
+      } catch (err) {
+        throw err instanceof PoisonMessageError ? err : new PoisonMessageError((err as Error).message, { cause: err });
+      }
       type = event.type;
       await options.handle(event, { log: messageLog, attempt, message });
     } catch (err) {

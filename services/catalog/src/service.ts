@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { SERVICE_NAMES, catalogV1 } from '@switchyard/contracts/grpc-contracts';
+import { consumerSettings } from '@switchyard/kit/event-consumer';
 import { startEventing } from '@switchyard/kit/eventing';
 import { INBOX_MIGRATIONS } from '@switchyard/kit/kit-migrations';
 import type { StartedService } from '@switchyard/kit/lifecycle';
@@ -23,13 +24,7 @@ export function startCatalog(config: Readonly<Config>, log: Logger): Promise<Sta
         service: 'catalog',
         relay: false,
         consumers: (connection) =>
-          registerCompensationConsumer(connection, { pool: pool!, log: log.child({ area: 'consumer' }), registry: metrics.registry }, {
-            exchange: config.EVENTS_EXCHANGE,
-            queue: config.EVENTS_QUEUE,
-            prefetch: config.CONSUMER_PREFETCH,
-            maxAttempts: config.CONSUMER_MAX_ATTEMPTS,
-            retryDelaysMs: config.CONSUMER_RETRY_DELAYS_MS,
-          }),
+          registerCompensationConsumer(connection, { pool: pool!, log: log.child({ area: 'consumer' }), registry: metrics.registry }, consumerSettings(config)),
       });
       return {
         app: createApp({ config, log, metrics, readiness, catalog }),

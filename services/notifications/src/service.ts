@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { consumerSettings } from '@switchyard/kit/event-consumer';
 import { startEventing } from '@switchyard/kit/eventing';
 import { INBOX_MIGRATIONS } from '@switchyard/kit/kit-migrations';
 import type { StartedService } from '@switchyard/kit/lifecycle';
@@ -20,13 +21,7 @@ export function startNotifications(config: Readonly<Config>, log: Logger): Promi
         service: 'notifications',
         relay: false,
         consumers: (connection) =>
-          registerNotificationConsumer(connection, { pool: pool!, log: log.child({ area: 'consumer' }), registry: metrics.registry }, {
-            exchange: config.EVENTS_EXCHANGE,
-            queue: config.EVENTS_QUEUE,
-            prefetch: config.CONSUMER_PREFETCH,
-            maxAttempts: config.CONSUMER_MAX_ATTEMPTS,
-            retryDelaysMs: config.CONSUMER_RETRY_DELAYS_MS,
-          }),
+          registerNotificationConsumer(connection, { pool: pool!, log: log.child({ area: 'consumer' }), registry: metrics.registry }, consumerSettings(config)),
       });
       return {
         app: createApp({ config, log, metrics, readiness, pool: pool!, feed }),

@@ -1,20 +1,12 @@
-import { InvalidEventError, parseEvent, type AnyEvent } from '@switchyard/contracts/events';
+import { parseEvent, type AnyEvent } from '@switchyard/contracts/events';
 import type { AmqpConnection } from '@switchyard/kit/amqp-connection';
 import { NotFoundError } from '@switchyard/kit/errors';
-import { PoisonMessageError, registerEventConsumer } from '@switchyard/kit/event-consumer';
+import { PoisonMessageError, registerEventConsumer, type ConsumerSettings } from '@switchyard/kit/event-consumer';
 import { processOnce } from '@switchyard/kit/inbox';
 import type { Logger } from '@switchyard/kit/log';
 import type { Pool } from '@switchyard/kit/postgres';
 import type { Registry } from 'prom-client';
 import { releaseStockIn } from '../stock/reservations.js';
-
-export interface ConsumerSettings {
-  exchange: string;
-  queue: string;
-  prefetch: number;
-  maxAttempts: number;
-  retryDelaysMs: readonly number[];
-}
 
 /** Orders that end without payment give their stock back: exactly once, through the inbox. */
 export function registerCompensationConsumer(connection: AmqpConnection, deps: { pool: Pool; log: Logger; registry: Registry }, settings: ConsumerSettings): void {
@@ -25,14 +17,7 @@ export function registerCompensationConsumer(connection: AmqpConnection, deps: {
     maxAttempts: settings.maxAttempts,
     log: deps.log,
     registry: deps.registry,
-    decode: (content) => {
-      try {
-        return parseEvent(content);
-      } catch (err) {
-        if (err instanceof InvalidEventError) throw new PoisonMessageError(err.message, { cause: err });
-        throw err;
-      }
-    },
+    decode: parseEvent,
     handle: async (event, { log }) => {
       if (event.type !== 'order.cancelled' && event.type !== 'order.expired') throw new PoisonMessageError(`catalog does not handle ${event.type}`);
       const { orderId } = event.data;

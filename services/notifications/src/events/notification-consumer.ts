@@ -1,20 +1,12 @@
-import { InvalidEventError, parseEvent, type AnyEvent } from '@switchyard/contracts/events';
+import { parseEvent, type AnyEvent } from '@switchyard/contracts/events';
 import type { AmqpConnection } from '@switchyard/kit/amqp-connection';
-import { PoisonMessageError, registerEventConsumer } from '@switchyard/kit/event-consumer';
+import { registerEventConsumer, type ConsumerSettings } from '@switchyard/kit/event-consumer';
 import { processOnce } from '@switchyard/kit/inbox';
 import type { Logger } from '@switchyard/kit/log';
 import type { Pool } from '@switchyard/kit/postgres';
 import type { Registry } from 'prom-client';
 import { CONSUMED_EVENTS, notificationFor } from '../notifications/from-event.js';
 import { insertNotification } from '../notifications/notification-store.js';
-
-export interface NotificationConsumerSettings {
-  exchange: string;
-  queue: string;
-  prefetch: number;
-  maxAttempts: number;
-  retryDelaysMs: readonly number[];
-}
 
 /** The effect of one event: its notification, stored once however often the event arrives (inbox). */
 export function storeNotificationOnce(pool: Pool, event: AnyEvent): Promise<'processed' | 'duplicate'> {
@@ -25,7 +17,7 @@ export function storeNotificationOnce(pool: Pool, event: AnyEvent): Promise<'pro
 export function registerNotificationConsumer(
   connection: AmqpConnection,
   deps: { pool: Pool; log: Logger; registry: Registry },
-  settings: NotificationConsumerSettings,
+  settings: ConsumerSettings,
 ): void {
   registerEventConsumer<AnyEvent>({
     connection,
@@ -34,14 +26,7 @@ export function registerNotificationConsumer(
     maxAttempts: settings.maxAttempts,
     log: deps.log,
     registry: deps.registry,
-    decode: (content) => {
-      try {
-        return parseEvent(content);
-      } catch (err) {
-        if (err instanceof InvalidEventError) throw new PoisonMessageError(err.message, { cause: err });
-        throw err;
-      }
-    },
+    decode: parseEvent,
     handle: async (event, { log }) => {
       const outcome = await storeNotificationOnce(deps.pool, event);
       log.debug({ type: event.type, outcome }, 'event consumed');
