@@ -42,9 +42,13 @@ const cleanUp = async () => {
   await postgres?.stop();
   await rm(dataDir, { recursive: true, force: true });
 };
-// Stop what we started by its pid also when interrupted.
+let suites: ReturnType<typeof spawn> | undefined;
+// Stop what we started by its pid also when interrupted: the suites first, then the servers.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => void cleanUp().finally(() => process.exit(130)));
+  process.on(signal, () => {
+    suites?.kill('SIGKILL');
+    void cleanUp().finally(() => process.exit(130));
+  });
 }
 
 let output = '';
@@ -59,7 +63,7 @@ try {
   if (amqp.status === 'fulfilled') rabbit = amqp.value;
   if (pg.status === 'rejected') throw pg.reason;
   if (amqp.status === 'rejected') throw amqp.reason;
-  const child = spawn(
+  const child = (suites = spawn(
     process.execPath,
     ['--import', 'tsx', '--conditions=development', join(ROOT, 'node_modules/uvu/bin.js'), 'test', pattern, '--no-color'],
     {
@@ -67,12 +71,19 @@ try {
       env: { ...process.env, TEST_DATABASE_URL: postgres!.adminUrl, TEST_AMQP_URL: rabbit!.url, FORCE_COLOR: '0', NODE_ENV: 'test' },
       stdio: ['ignore', 'pipe', 'inherit'],
     },
-  );
+  ));
+  // A suite that leaves a handle open (a failed `before`, say) must not keep the run alive: once uvu
+  // printed its summary the child gets 20 s to exit, and the whole run is bounded too.
+  let summaryTimer: NodeJS.Timeout | undefined;
+  const overall = setTimeout(() => child.kill('SIGKILL'), 45 * 60_000);
   child.stdout.on('data', (chunk: Buffer) => {
     output += chunk.toString();
     process.stdout.write(chunk);
+    if (!summaryTimer && /Duration:/.test(output)) summaryTimer = setTimeout(() => child.kill('SIGKILL'), 20_000);
   });
   exitCode = await new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+  clearTimeout(summaryTimer);
+  clearTimeout(overall);
 } catch (err) {
   log.fatal({ err }, 'the test harness failed');
 } finally {
