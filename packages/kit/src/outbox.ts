@@ -1,8 +1,8 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import pg from 'pg';
 import { Counter, type Registry } from 'prom-client';
 import type { AmqpConnection } from './amqp-connection.js';
 import type { Logger } from './log.js';
+import { sharedMetric } from './metrics.js';
+import { PgListener } from './pg-listener.js';
 import { withTransaction, type Pool, type PoolClient } from './postgres.js';
 
 const CHANNEL = 'outbox';
@@ -61,7 +61,7 @@ interface OutboxRow {
  * is why consumers deduplicate by message id (the inbox).
  */
 export class OutboxRelay {
-  #listener: pg.Client | undefined;
+  #listener: PgListener | undefined;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #again = false;
@@ -71,15 +71,21 @@ export class OutboxRelay {
 
   constructor(private readonly options: OutboxRelayOptions) {
     if (options.registry) {
-      this.#published =
-        (options.registry.getSingleMetric('outbox_published_total') as Counter | undefined) ??
-        new Counter({ name: 'outbox_published_total', help: 'Outbox rows published with a broker confirm.', registers: [options.registry] });
+      const registry = options.registry;
+      this.#published = sharedMetric(registry, 'outbox_published_total', () => new Counter({ name: 'outbox_published_total', help: 'Outbox rows published with a broker confirm.', registers: [registry] }));
     }
   }
 
   /** Starts listening and polling; the first drain runs at once. */
   start(): this {
-    void this.#listen();
+    this.#listener = new PgListener({
+      databaseUrl: this.options.databaseUrl,
+      channel: CHANNEL,
+      applicationName: 'outbox-relay',
+      log: this.options.log,
+      onNotify: () => this.kick(),
+      onListening: () => this.kick(),
+    });
     this.#timer = setInterval(() => this.kick(), this.options.pollIntervalMs);
     this.kick();
     return this;
@@ -106,7 +112,7 @@ export class OutboxRelay {
     this.#stopped = true;
     clearInterval(this.#timer);
     await this.#running;
-    await this.#listener?.end().catch(() => undefined);
+    await this.#listener?.stop();
   }
 
   /** Publishes batches until none is full; errors leave the rows for the next wake-up. */
@@ -164,29 +170,4 @@ export class OutboxRelay {
     if (rowCount) this.options.log.debug({ rows: rowCount }, 'pruned published outbox rows');
   }
 
-  /** Keeps one LISTEN connection up, reconnecting after errors; each (re)connect drains once. */
-  async #listen(): Promise<void> {
-    while (!this.#stopped) {
-      const client = new pg.Client({ connectionString: this.options.databaseUrl, application_name: 'outbox-relay' });
-      const ended = new Promise<void>((resolve) => {
-        client.on('error', (err) => {
-          this.options.log.warn({ err }, 'outbox LISTEN connection failed');
-          resolve();
-        });
-        client.on('end', () => resolve());
-      });
-      try {
-        await client.connect();
-        await client.query(`LISTEN ${CHANNEL}`);
-        client.on('notification', () => this.kick());
-        this.#listener = client;
-        this.kick();
-        await ended;
-      } catch (err) {
-        this.options.log.warn({ err }, 'outbox LISTEN connection could not start');
-      }
-      await client.end().catch(() => undefined);
-      if (!this.#stopped) await sleep(1000);
-    }
-  }
 }

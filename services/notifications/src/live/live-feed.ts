@@ -1,6 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import pg from 'pg';
 import type { Logger } from '@switchyard/kit/log';
+import { PgListener } from '@switchyard/kit/pg-listener';
 import { NOTIFY_CHANNEL } from '../notifications/notification-store.js';
 
 type Listener = () => void;
@@ -14,9 +13,7 @@ type Listener = () => void;
  */
 export class LiveFeed {
   readonly #listeners = new Map<string, Set<Listener>>();
-  #client: pg.Client | undefined;
-  #stopped = false;
-  #loop: Promise<void> | undefined;
+  #listener: PgListener | undefined;
 
   constructor(
     private readonly databaseUrl: string,
@@ -24,7 +21,14 @@ export class LiveFeed {
   ) {}
 
   start(): this {
-    this.#loop ??= this.#listen();
+    this.#listener ??= new PgListener({
+      databaseUrl: this.databaseUrl,
+      channel: NOTIFY_CHANNEL,
+      applicationName: 'notifications-live',
+      log: this.log,
+      onNotify: (userId) => this.#wake(userId),
+      onListening: () => this.#wake(),
+    });
     return this;
   }
 
@@ -40,9 +44,7 @@ export class LiveFeed {
   }
 
   async stop(): Promise<void> {
-    this.#stopped = true;
-    await this.#client?.end().catch(() => undefined);
-    await this.#loop;
+    await this.#listener?.stop();
   }
 
   #wake(userId?: string): void {
@@ -50,29 +52,4 @@ export class LiveFeed {
     for (const set of sets) for (const listener of set ?? []) listener();
   }
 
-  async #listen(): Promise<void> {
-    while (!this.#stopped) {
-      const client = new pg.Client({ connectionString: this.databaseUrl, application_name: 'notifications-live' });
-      const ended = new Promise<void>((resolve) => {
-        client.on('error', (err) => {
-          this.log.warn({ err }, 'live feed LISTEN connection failed');
-          resolve();
-        });
-        client.on('end', () => resolve());
-      });
-      try {
-        await client.connect();
-        client.on('notification', (message) => this.#wake(message.payload));
-        await client.query(`LISTEN ${NOTIFY_CHANNEL}`);
-        this.#client = client;
-        this.#wake();
-        await ended;
-      } catch (err) {
-        this.log.warn({ err }, 'live feed LISTEN connection could not start');
-      }
-      this.#client = undefined;
-      await client.end().catch(() => undefined);
-      if (!this.#stopped) await sleep(1000);
-    }
-  }
 }
