@@ -3,6 +3,7 @@ import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type Consum
 import { Gauge, type Registry } from 'prom-client';
 import { UnavailableError } from './errors.js';
 import type { Logger } from './log.js';
+import { sharedMetric } from './metrics.js';
 
 /** Declares exchanges, queues and bindings; run again (idempotently) after every reconnect. */
 export type TopologySetup = (channel: Channel) => Promise<void>;
@@ -59,9 +60,8 @@ export class AmqpConnection {
     let resolve: () => void = () => undefined;
     this.#firstConnect = { promise: new Promise((r) => (resolve = r)), resolve };
     if (options.registry) {
-      this.#connectedGauge =
-        (options.registry.getSingleMetric('amqp_connected') as Gauge | undefined) ??
-        new Gauge({ name: 'amqp_connected', help: '1 while the RabbitMQ connection is up.', registers: [options.registry] });
+      const registry = options.registry;
+      this.#connectedGauge = sharedMetric(registry, 'amqp_connected', () => new Gauge({ name: 'amqp_connected', help: '1 while the RabbitMQ connection is up.', registers: [registry] }));
     }
   }
 

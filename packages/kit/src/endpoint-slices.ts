@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DiscoveryV1Api, KubeConfig, Watch, type V1EndpointSlice } from '@kubernetes/client-node';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Logger } from './log.js';
+import { sharedMetric } from './metrics.js';
 
 /** One ready endpoint of a Service port. */
 export interface EndpointAddress {
@@ -78,7 +79,7 @@ export class EndpointSliceWatcher {
     this.#synced = { promise: new Promise((r) => (resolve = r)), resolve };
     this.#label = `${target.service}.${target.namespace}:${target.portName}`;
     const registry = options.registry;
-    const metric = <T>(name: string, make: () => T): T | undefined => (registry ? ((registry.getSingleMetric(name) as T | undefined) ?? make()) : undefined);
+    const metric = <T>(name: string, make: () => T): T | undefined => (registry ? sharedMetric(registry, name, make) : undefined);
     this.#metrics = {
       endpoints: metric('discovery_endpoints', () => new Gauge({ name: 'discovery_endpoints', help: 'Ready endpoints per discovered target.', labelNames: ['target'], registers: [registry!] })),
       restarts: metric('discovery_watch_restarts_total', () => new Counter({ name: 'discovery_watch_restarts_total', help: 'EndpointSlice watches restarted, by reason.', labelNames: ['target', 'reason'], registers: [registry!] })),

@@ -4,6 +4,7 @@ import { Counter, type Registry } from 'prom-client';
 import type { AmqpConnection, TopologySetup } from './amqp-connection.js';
 import { AppError } from './errors.js';
 import type { Logger } from './log.js';
+import { sharedMetric } from './metrics.js';
 
 /** Where a service's events come from and where the failures go. */
 export interface EventTopology {
@@ -148,15 +149,17 @@ function describe(err: unknown): string {
  */
 export function registerEventConsumer<E extends DecodedEvent>(options: EventConsumerOptions<E>): void {
   const { connection, topology, log } = options;
+  const registry = options.registry;
   const outcomes =
-    options.registry &&
-    ((options.registry.getSingleMetric('events_consumed_total') as Counter<'queue' | 'type' | 'outcome'> | undefined) ??
+    registry &&
+    sharedMetric(registry, 'events_consumed_total', () =>
       new Counter({
         name: 'events_consumed_total',
         help: 'Messages consumed, by queue, event type and outcome (processed, retried, dead_lettered).',
         labelNames: ['queue', 'type', 'outcome'] as const,
-        registers: [options.registry],
-      }));
+        registers: [registry],
+      }),
+    );
 
   const copyTo = async (queue: string, message: ConsumeMessage, headers: Record<string, unknown>) => {
     const { properties } = message;

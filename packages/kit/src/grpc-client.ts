@@ -3,6 +3,7 @@ import { Metadata, credentials, status, type ChannelCredentials, type ChannelOpt
 import type { MethodDefinition } from '@grpc/proto-loader';
 import { Histogram, type Registry } from 'prom-client';
 import { KEEPALIVE } from './grpc-keepalive.js';
+import { sharedMetric } from './metrics.js';
 import type { MethodName } from './grpc-server.js';
 import { registerK8sResolver } from './k8s-resolver.js';
 import { fromServiceError } from './grpc-status.js';
@@ -70,15 +71,17 @@ export function channelOptions(serviceName: string, maxAttempts: number): Channe
 
 function histogram(registry: Registry): Histogram<'dependency' | 'method' | 'code'> {
   const name = 'grpc_client_handled_seconds';
-  return (
-    (registry.getSingleMetric(name) as Histogram<'dependency' | 'method' | 'code'> | undefined) ??
-    new Histogram({
-      name,
-      help: 'Duration of outgoing gRPC calls, by dependency, method and status code.',
-      labelNames: ['dependency', 'method', 'code'] as const,
-      buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-      registers: [registry],
-    })
+  return sharedMetric(
+    registry,
+    name,
+    (): Histogram<'dependency' | 'method' | 'code'> =>
+      new Histogram({
+        name,
+        help: 'Duration of outgoing gRPC calls, by dependency, method and status code.',
+        labelNames: ['dependency', 'method', 'code'] as const,
+        buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+        registers: [registry],
+      }),
   );
 }
 

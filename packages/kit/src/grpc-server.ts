@@ -13,6 +13,7 @@ import type { MethodDefinition } from '@grpc/proto-loader';
 import { HealthImplementation } from 'grpc-health-check';
 import { Histogram, type Registry } from 'prom-client';
 import { KEEPALIVE } from './grpc-keepalive.js';
+import { sharedMetric } from './metrics.js';
 import { toServiceError } from './grpc-status.js';
 import { REQUEST_ID_HEADER } from './identity.js';
 import type { Logger } from './log.js';
@@ -49,15 +50,17 @@ export interface GrpcServerOptions {
 
 function histogram(registry: Registry): Histogram<'method' | 'code'> {
   const name = 'grpc_server_handled_seconds';
-  return (
-    (registry.getSingleMetric(name) as Histogram<'method' | 'code'> | undefined) ??
-    new Histogram({
-      name,
-      help: 'Duration of gRPC calls handled, by full method name and status code.',
-      labelNames: ['method', 'code'] as const,
-      buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-      registers: [registry],
-    })
+  return sharedMetric(
+    registry,
+    name,
+    (): Histogram<'method' | 'code'> =>
+      new Histogram({
+        name,
+        help: 'Duration of gRPC calls handled, by full method name and status code.',
+        labelNames: ['method', 'code'] as const,
+        buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+        registers: [registry],
+      }),
   );
 }
 

@@ -19,3 +19,11 @@ export function createMetrics(service: string): Metrics {
   });
   return { registry, httpDuration };
 }
+
+/**
+ * The metric of that name in the registry, created by `make` on first use: several instances of a
+ * component (two relays, two clients) share one metric instead of failing to register it twice.
+ */
+export function sharedMetric<T>(registry: Registry, name: string, make: () => T): T {
+  return (registry.getSingleMetric(name) as T | undefined) ?? make();
+}
