@@ -7,14 +7,18 @@ import * as assert from 'uvu/assert';
 import { startChild, type ChildService } from '../support/child-service.js';
 import { request } from '../support/http.js';
 import { isAlive } from '../support/local-system.js';
-import { isListening } from '../support/ports.js';
+import { freeSystemPorts, isListening } from '../support/ports.js';
 
 const cli = suite('npm start (the local system runner)');
-const PORTS = { SWITCHYARD_HTTP_PORT: '28080', SWITCHYARD_POSTGRES_PORT: '25433', SWITCHYARD_AMQP_PORT: '25673', SWITCHYARD_EPMD_PORT: '24370' };
+let PORTS: Record<string, string>;
+let httpBase = 0;
 let dataDir: string;
 let runner: ChildService | undefined;
 
 cli.before(async () => {
+  const ports = await freeSystemPorts();
+  httpBase = ports.httpBasePort;
+  PORTS = { SWITCHYARD_HTTP_PORT: String(ports.httpBasePort), SWITCHYARD_POSTGRES_PORT: String(ports.postgresPort), SWITCHYARD_AMQP_PORT: String(ports.amqpPort), SWITCHYARD_EPMD_PORT: String(ports.epmdPort) };
   dataDir = await mkdtemp(join(tmpdir(), 'switchyard-cli-'));
   await chmod(dataDir, 0o755);
 });
@@ -44,12 +48,12 @@ async function waitUntilRunning(child: ChildService): Promise<number[]> {
 
 cli('refuses to start when a port it needs is busy, naming the port', async () => {
   const blocker: Server = createServer();
-  await new Promise<void>((resolve) => blocker.listen(28081, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => blocker.listen(httpBase + 1, '127.0.0.1', resolve));
   try {
     const child = await startRunner();
     assert.equal(await child.exited, { code: 1, signal: null });
     const fatal = child.lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).find((l) => l.level === 'fatal');
-    assert.is(fatal.msg, 'port 28081 (users HTTP) is already in use on 127.0.0.1: stop what listens there or choose other ports');
+    assert.is(fatal.msg, `port ${httpBase + 1} (users HTTP) is already in use on 127.0.0.1: stop what listens there or choose other ports`);
   } finally {
     blocker.close();
   }
@@ -59,14 +63,14 @@ cli('starts everything, prints the table, and stops on SIGINT leaving nothing be
   runner = await startRunner();
   const pids = await waitUntilRunning(runner);
   assert.is(pids.length, 9, 'users, catalog, payments, orders, notifications, gateway, postgres, rabbitmq and epmd');
-  assert.ok(runner.lines.includes('Switchyard is running. Public API: http://127.0.0.1:28080/api'));
-  const created = await request('http://127.0.0.1:28080/api/users', { method: 'POST', json: { email: 'keep@example.com', password: 'kept across restarts', name: 'Keep' } });
+  assert.ok(runner.lines.includes(`Switchyard is running. Public API: http://127.0.0.1:${httpBase}/api`));
+  const created = await request(`http://127.0.0.1:${httpBase}/api/users`, { method: 'POST', json: { email: 'keep@example.com', password: 'kept across restarts', name: 'Keep' } });
   assert.is(created.status, 201);
 
   process.kill(runner.process.pid, 'SIGINT');
   assert.equal(await runner.exited, { code: 0, signal: null });
   assert.equal(pids.filter(isAlive), []);
-  const ports = [28080, 28081, 28082, 28083, 28084, 28085, 29081, 29082, 29084, 25433, 25673, 45673, 24370];
+  const ports = [0, 1, 2, 3, 4, 5, 1001, 1002, 1004].map((o) => httpBase + o).concat([PORTS.SWITCHYARD_POSTGRES_PORT, PORTS.SWITCHYARD_AMQP_PORT, PORTS.SWITCHYARD_EPMD_PORT].map(Number), Number(PORTS.SWITCHYARD_AMQP_PORT) + 20000);
   const listening = [];
   for (const port of ports) if (await isListening(port)) listening.push(port);
   assert.equal(listening, []);
@@ -86,7 +90,7 @@ cli('starts everything, prints the table, and stops on SIGINT leaving nothing be
 cli('keeps users across a restart on the same data directory', async () => {
   runner = await startRunner();
   await waitUntilRunning(runner);
-  const session = await request('http://127.0.0.1:28080/api/sessions', { method: 'POST', json: { email: 'keep@example.com', password: 'kept across restarts' } });
+  const session = await request(`http://127.0.0.1:${httpBase}/api/sessions`, { method: 'POST', json: { email: 'keep@example.com', password: 'kept across restarts' } });
   assert.is(session.status, 200);
   process.kill(runner.process.pid, 'SIGTERM');
   assert.equal(await runner.exited, { code: 0, signal: null });

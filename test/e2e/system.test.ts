@@ -11,10 +11,10 @@ import { eventually } from '../support/broker.js';
 import { request, withoutRequestId } from '../support/http.js';
 import { SseClient } from '../support/sse.js';
 import { isAlive, startTestSystem } from '../support/local-system.js';
-import { isListening } from '../support/ports.js';
+import { freeSystemPorts, isListening, type SystemPorts } from '../support/ports.js';
 
 const e2e = suite('the local system, through the gateway');
-const PORTS = { httpBasePort: 18080, postgresPort: 15433, amqpPort: 15673, epmdPort: 14370 };
+let PORTS: SystemPorts;
 let base = process.env.E2E_BASE_URL ?? '';
 let local: Awaited<ReturnType<typeof startTestSystem>> | undefined;
 const email = `e2e-${Date.now()}@Example.com`;
@@ -24,6 +24,7 @@ let userId = '';
 
 e2e.before(async () => {
   if (base) return;
+  PORTS = await freeSystemPorts();
   // Two replicas of catalog and payments, so load balancing is exercised end to end.
   local = await startTestSystem(PORTS, { replicas: { catalog: 2, payments: 2 } });
   base = local.system.gatewayUrl;

@@ -20,3 +20,33 @@ export function isListening(port: number): Promise<boolean> {
     server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(false)));
   });
 }
+
+/** The ports of a local system: the HTTP base (services, gRPC and admin ports derive from it) and the infrastructure's. */
+export interface SystemPorts {
+  httpBasePort: number;
+  postgresPort: number;
+  amqpPort: number;
+  epmdPort: number;
+}
+
+/**
+ * A block of ports for a whole local system, all free a moment ago: base+0..9 (+100, +200 for replicas),
+ * +1000 (gRPC), +2000 (admin), and +3000..3002 for Postgres, AMQP (its distribution port is AMQP + 20000)
+ * and epmd. Random, so suites of two checkouts on one machine do not collide.
+ */
+export async function freeSystemPorts(): Promise<SystemPorts> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20_000 + 10 * Math.floor(Math.random() * 2_000);
+    const ports = [0, 1000, 2000].flatMap((group) => [0, 100, 200].flatMap((replica) => Array.from({ length: 10 }, (_, i) => base + group + replica + i)));
+    ports.push(base + 3000, base + 3001, base + 3002, base + 23_001);
+    let free = true;
+    for (const port of ports) {
+      if (await isListening(port)) {
+        free = false;
+        break;
+      }
+    }
+    if (free) return { httpBasePort: base, postgresPort: base + 3000, amqpPort: base + 3001, epmdPort: base + 3002 };
+  }
+  throw new Error('no free block of ports for a local system');
+}
