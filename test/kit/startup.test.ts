@@ -9,6 +9,7 @@ import * as assert from 'uvu/assert';
 import { startChild, type ChildService } from '../support/child-service.js';
 import { freshDatabase } from '../support/database.js';
 import { request } from '../support/http.js';
+import { ed25519Pem } from '../support/keys.js';
 import { freePort } from '../support/ports.js';
 import { blackHole, tcpProxy, withinDeadline } from '../support/tcp.js';
 
@@ -117,6 +118,21 @@ startup("SIGTERM while it waits for another replica's migration lock: exit 0 wit
   assert.equal(await exitWithin(child, 2000), { code: 0, signal: null });
   const tables = await holder.query("SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'payments'");
   assert.equal(tables.rows, [{ n: 0 }]);
+});
+
+startup('SIGTERM while it waits for RabbitMQ at start: exit 0 within 2 s', async () => {
+  const usersDb = await freshDatabase('startup_users');
+  closers.push(() => usersDb.drop());
+  const { env: vars } = await env(usersDb.url, {
+    HTTP_PORT: String(await freePort()),
+    AMQP_URL: `amqp://guest:guest@127.0.0.1:${await freePort()}`, // nothing listens there
+    JWT_PRIVATE_KEY: ed25519Pem(),
+  });
+  child = await startChild('services/users/src/main.ts', vars);
+  await child.waitForLine((l) => l.msg === 'RabbitMQ connection failed');
+  process.kill(child.process.pid, 'SIGTERM');
+  assert.equal(await exitWithin(child, 2000), { code: 0, signal: null });
+  assert.ok(child.lines.some((l) => l.includes('"msg":"stopped before start-up finished"')));
 });
 
 startup.run();
