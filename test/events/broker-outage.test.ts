@@ -39,7 +39,7 @@ outage.before(async () => {
   const fastReconnect = { AMQP_RECONNECT_MAX_MS: '1000', EVENTS_EXCHANGE: 'switchyard.events' };
   users = await startTestUsers(usersDb.url, ed25519Pem(), log, { AMQP_URL: url, OUTBOX_POLL_INTERVAL_MS: '200', ...fastReconnect });
   const notes = await startNotifications(
-    readNotificationsConfig({ HTTP_HOST: '127.0.0.1', HTTP_PORT: '0', ADMIN_PORT: '0', DATABASE_URL: notesDb.url, AMQP_URL: url, ...fastReconnect }),
+    readNotificationsConfig({ HTTP_HOST: '127.0.0.1', HTTP_PORT: '0', ADMIN_PORT: '0', AUTH_URL: users.url, DATABASE_URL: notesDb.url, AMQP_URL: url, ...fastReconnect }),
     log,
   );
   stopNotes = () => stopService(notes);

@@ -49,10 +49,8 @@ function problemsOf(read: (env: Record<string, string>) => unknown, env: Record<
 const DB = { DATABASE_URL: 'postgres://u:p@db/x', AMQP_URL: 'amqp://u:p@mq' };
 
 config('refuses combinations that are each valid but wrong together, naming the variable', () => {
-  assert.equal(problemsOf(readGatewayConfig, { USERS_URL: 'k8s://users.shop:http' }), [
-    'JWKS_URL: is required when USERS_URL is a k8s:// target (e.g. http://users:8080/.well-known/jwks.json)',
-  ]);
-  assert.equal(problemsOf(readGatewayConfig, { USERS_URL: 'k8s://users.shop:http', JWKS_URL: 'http://users.shop:8080/.well-known/jwks.json' }), []);
+  // The key set comes through the users upstream, so a k8s:// USERS_URL needs no separate JWKS_URL.
+  assert.equal(problemsOf(readGatewayConfig, { USERS_URL: 'k8s://users.shop:http' }), []);
   assert.equal(problemsOf(readGatewayConfig, { SHUTDOWN_DRAIN_DELAY_MS: '5000', SHUTDOWN_TIMEOUT_MS: '5000' }), ['SHUTDOWN_DRAIN_DELAY_MS: must be less than SHUTDOWN_TIMEOUT_MS (5000)']);
   assert.equal(problemsOf(readGatewayConfig, { HTTP_PORT: '9000', ADMIN_PORT: '9000' }), ['ADMIN_PORT: must differ from HTTP_PORT (both are 9000)']);
   assert.equal(problemsOf(readPaymentsConfig, { ...DB, ADMIN_PORT: '9090', GRPC_PORT: '9090' }), ['GRPC_PORT: must differ from ADMIN_PORT (both are 9090)']);

@@ -4,7 +4,6 @@ import * as assert from 'uvu/assert';
 import { eventually, isolatedNames } from '../support/broker.js';
 import { freshDatabase, queryRows } from '../support/database.js';
 import { request } from '../support/http.js';
-import { ed25519Pem } from '../support/keys.js';
 import { capturedLogger } from '../support/logs.js';
 import { freePort } from '../support/ports.js';
 import { startTestCatalog, startTestGateway, startTestOrders, startTestPayments, startTestUsers, type TestService } from '../support/services.js';
@@ -25,7 +24,8 @@ orders.before(async () => {
   const events = isolatedNames('orders-flow');
   const shared = { EVENTS_EXCHANGE: events.exchange, AMQP_RECONNECT_MAX_MS: '1000' };
   paymentsPort = await freePort();
-  svc.users = await startTestUsers(dbs.users!.url, ed25519Pem(), log, shared);
+  // users signs with the test issuer's key: catalog and payments verify tokens against the test issuer.
+  svc.users = await startTestUsers(dbs.users!.url, undefined, log, shared);
   svc.catalog = await startTestCatalog(dbs.catalog!.url, log, { ...shared, EVENTS_QUEUE: `${events.queue}.catalog`, CONSUMER_RETRY_DELAYS_MS: '100' });
   svc.payments = await startTestPayments(dbs.payments!.url, log, { GRPC_PORT: String(paymentsPort) });
   const targets = { users: svc.users.grpcAddress, catalog: svc.catalog.grpcAddress, payments: svc.payments.grpcAddress };

@@ -6,6 +6,10 @@ export interface SystemAddresses {
   grpcTarget(service: string): string;
   jwtPrivateKey: string;
   amqpUrl: string;
+  /** users' registry of service clients: `name:<sha256 of its secret>`, comma-separated. */
+  serviceClients: string;
+  /** A calling service's client secret. */
+  serviceSecret(service: string): string;
 }
 
 /** One deployable of the local system. */
@@ -22,6 +26,8 @@ export interface ServiceDefinition {
   grpcPortOffset?: number;
   /** Whether it owns a Postgres database (and gets DATABASE_URL). */
   database: boolean;
+  /** Whether it calls other services over gRPC (and gets service credentials). */
+  callsServices?: boolean;
   env(addresses: SystemAddresses): Record<string, string>;
 }
 
@@ -33,7 +39,7 @@ export const SERVICES: readonly ServiceDefinition[] = [
     api: true,
     grpcPortOffset: 1,
     database: true,
-    env: (a) => ({ JWT_PRIVATE_KEY: a.jwtPrivateKey, AMQP_URL: a.amqpUrl }),
+    env: (a) => ({ JWT_PRIVATE_KEY: a.jwtPrivateKey, AMQP_URL: a.amqpUrl, SERVICE_CLIENTS: a.serviceClients }),
   },
   {
     name: 'catalog',
@@ -41,7 +47,7 @@ export const SERVICES: readonly ServiceDefinition[] = [
     api: true,
     grpcPortOffset: 2,
     database: true,
-    env: (a) => ({ AMQP_URL: a.amqpUrl }),
+    env: (a) => ({ AMQP_URL: a.amqpUrl, AUTH_URL: a.httpUrls('users').join(',') }),
   },
   {
     name: 'payments',
@@ -49,15 +55,18 @@ export const SERVICES: readonly ServiceDefinition[] = [
     api: false,
     grpcPortOffset: 4,
     database: true,
-    env: () => ({}),
+    env: (a) => ({ AUTH_URL: a.httpUrls('users').join(',') }),
   },
   {
     name: 'orders',
     httpPortOffset: 3,
     api: true,
     database: true,
+    callsServices: true,
     env: (a) => ({
       AMQP_URL: a.amqpUrl,
+      AUTH_URL: a.httpUrls('users').join(','),
+      SERVICE_CLIENT_SECRET: a.serviceSecret('orders'),
       USERS_GRPC_TARGET: a.grpcTarget('users'),
       CATALOG_GRPC_TARGET: a.grpcTarget('catalog'),
       PAYMENTS_GRPC_TARGET: a.grpcTarget('payments'),
@@ -68,7 +77,7 @@ export const SERVICES: readonly ServiceDefinition[] = [
     httpPortOffset: 5,
     api: true,
     database: true,
-    env: (a) => ({ AMQP_URL: a.amqpUrl }),
+    env: (a) => ({ AMQP_URL: a.amqpUrl, AUTH_URL: a.httpUrls('users').join(',') }),
   },
   {
     name: 'gateway',

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { loadDevSecrets } from './dev-secrets.js';
@@ -141,7 +142,8 @@ export class LocalSystem {
     await assertPortsFree([...servicePorts, ...(options.databaseUrl ? [] : [[options.postgresPort, 'Postgres'] as const])]);
 
     const databases = SERVICES.filter((s) => s.database).map((s) => databaseName(s.name));
-    const secrets = await loadDevSecrets(options.dataDir, databases);
+    const clients = SERVICES.filter((s) => s.callsServices).map((s) => s.name);
+    const secrets = await loadDevSecrets(options.dataDir, databases, clients);
 
     this.#checkNotStopping();
     if (options.databaseUrl) {
@@ -186,6 +188,8 @@ export class LocalSystem {
       },
       jwtPrivateKey: secrets.jwtPrivateKey,
       amqpUrl: this.amqpUrl,
+      serviceClients: clients.map((name) => `${name}:${createHash('sha256').update(secrets.serviceSecrets[name]!).digest('hex')}`).join(','),
+      serviceSecret: (name) => secrets.serviceSecrets[name]!,
     };
 
     for (const service of SERVICES) {

@@ -105,6 +105,29 @@ export const grpcClientConfig = () => ({
   GRPC_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(5).default(3),
 });
 
+/** The claims every verifier checks on users' tokens (user sessions and service tokens alike). */
+export const tokenConfig = () => ({
+  JWT_ISSUER: z.string().min(1).default('switchyard-users'),
+  /** The audience of user session tokens (service tokens name the service they are for). */
+  JWT_AUDIENCE: z.string().min(1).default('switchyard'),
+  /** Tokens issued longer ago than this are refused, whatever their expiry says. */
+  JWT_MAX_AGE_SECONDS: z.coerce.number().int().min(60).max(7 * 86_400).default(86_400),
+  /** After a key-set fetch (a token with an unknown kid, or a failed fetch), none again for this long. */
+  JWKS_REFRESH_COOLDOWN_MS: millis(30_000),
+});
+
+/** Where a service finds users, the token issuer: its key set, and (for callers) its service tokens. */
+export const authUrlConfig = () => ({
+  /** Base URL(s) of users' HTTP API; several (local replicas) are tried in turn. */
+  AUTH_URL: urlList().default(['http://127.0.0.1:8081']),
+});
+
+/** The credentials of a service that calls others over gRPC (client credentials at users). */
+export const serviceClientConfig = (clientId: string) => ({
+  SERVICE_CLIENT_ID: z.string().regex(/^[a-z][a-z0-9-]*$/).default(clientId),
+  SERVICE_CLIENT_SECRET: z.string().min(32, 'must be at least 32 characters'),
+});
+
 /** A comma-separated list of durations in milliseconds. */
 const millisList = () =>
   z

@@ -1,7 +1,7 @@
 import type { ServiceDefinition } from '@grpc/grpc-js';
 import type Koa from 'koa';
 import { throwIfStopping } from './backoff.js';
-import { GrpcServer, type ServiceHandlers } from './grpc-server.js';
+import { GrpcServer, type Authorize, type ServiceHandlers } from './grpc-server.js';
 import { boundPort, closeServer, createAdminApp, listen } from './http-service.js';
 import type { ShutdownStep, StartedService } from './lifecycle.js';
 import type { Logger } from './log.js';
@@ -31,7 +31,7 @@ export interface ServiceParts {
   app?: Koa;
   // The handler types are checked where the service builds them.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  grpc?: { name: string; definition: ServiceDefinition; handlers: ServiceHandlers<any> };
+  grpc?: { name: string; definition: ServiceDefinition; handlers: ServiceHandlers<any>; authorize?: Authorize };
   /** Run after the listeners closed and before the pool closes (consumers, relays, clients). */
   stop?: ShutdownStep[];
 }
@@ -98,7 +98,7 @@ export async function hostService(config: Readonly<HostConfig>, log: Logger, opt
         maxConnectionAgeMs: config.GRPC_MAX_CONNECTION_AGE_MS ?? 300_000,
         maxConnectionAgeGraceMs: config.GRPC_MAX_CONNECTION_AGE_GRACE_MS ?? 15_000,
       });
-      grpc.addService(parts.grpc.name, parts.grpc.definition, parts.grpc.handlers);
+      grpc.addService(parts.grpc.name, parts.grpc.definition, parts.grpc.handlers, parts.grpc.authorize);
       grpcPort = await grpc.listen(config.GRPC_PORT, config.HTTP_HOST);
       // Calls in flight get most of the shutdown budget; the rest is left for pools to close.
       const graceMs = Math.max(100, Math.floor(config.SHUTDOWN_TIMEOUT_MS * 0.75));

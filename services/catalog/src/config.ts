@@ -1,10 +1,12 @@
 import { z } from 'zod';
-import { amqpConfig, baseConfigSchema, consumerConfig, databaseConfig, grpcServerConfig, listenerConfig, loadConfig } from '@switchyard/kit/config';
+import { amqpConfig, authUrlConfig, baseConfigSchema, consumerConfig, databaseConfig, grpcServerConfig, listenerConfig, loadConfig, tokenConfig } from '@switchyard/kit/config';
 
 const schema = baseConfigSchema.extend({
   ...listenerConfig(8082),
   ...grpcServerConfig(9082),
   ...databaseConfig(20),
+  ...authUrlConfig(),
+  ...tokenConfig(),
   ...amqpConfig(),
   ...consumerConfig('catalog'),
   /** Cache-Control max-age of product responses; stock changes, so it stays short. */

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { SERVICE_NAMES, catalogV1 } from '@switchyard/contracts/grpc-contracts';
+import { callerCheck, remoteVerifier } from '@switchyard/kit/auth';
 import { consumerSettings } from '@switchyard/kit/event-consumer';
 import { startEventing } from '@switchyard/kit/eventing';
 import { INBOX_MIGRATIONS } from '@switchyard/kit/kit-migrations';
@@ -11,6 +12,9 @@ import type { Config } from './config.js';
 import { registerCompensationConsumer } from './events/compensation-consumer.js';
 import { catalogHandlers } from './grpc/catalog-handlers.js';
 import { Catalog } from './products/catalog.js';
+
+/** Who may call catalog over gRPC: stock reservations are orders' business. */
+const GRPC_CALLERS = { '*': ['orders'] };
 
 /** Wires the catalog (database with the seed, HTTP, gRPC, the compensation consumer) and starts listening. */
 export function startCatalog(config: Readonly<Config>, log: Logger, start: StartOptions = {}): Promise<StartedService> {
@@ -27,7 +31,12 @@ export function startCatalog(config: Readonly<Config>, log: Logger, start: Start
       });
       return {
         app: createApp({ config, log, metrics, readiness, catalog }),
-        grpc: { name: SERVICE_NAMES.catalog, definition: catalogV1().Catalog.service, handlers: catalogHandlers(catalog, pool!) },
+        grpc: {
+          name: SERVICE_NAMES.catalog,
+          definition: catalogV1().Catalog.service,
+          handlers: catalogHandlers(catalog, pool!),
+          authorize: callerCheck(remoteVerifier(config, log), 'catalog', GRPC_CALLERS),
+        },
         stop: events.stop,
       };
     },

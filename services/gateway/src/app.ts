@@ -19,11 +19,19 @@ export interface GatewayDeps {
 /** The public edge: every /api route authenticated where needed and proxied to its service. */
 export function createApp(deps: GatewayDeps): Koa {
   const { config } = deps;
+  const users = deps.upstreams.get('users')!;
   const authenticate = authenticator({
-    jwksUrl: config.JWKS_URL ?? new URL('/.well-known/jwks.json', config.USERS_URL[0]).href,
+    // The key set comes through the users upstream like any call: any ready replica, with its retries.
+    fetchKeySet: async () => {
+      const res = await users.request({ method: 'GET', path: '/.well-known/jwks.json', headers: { accept: 'application/json' }, idempotent: true });
+      if (res.status !== 200) throw new Error(`users answered ${res.status} for its key set`);
+      return JSON.parse(res.body.toString('utf8'));
+    },
     issuer: config.JWT_ISSUER,
     audience: config.JWT_AUDIENCE,
+    maxAgeSeconds: config.JWT_MAX_AGE_SECONDS,
     refreshCooldownMs: config.JWKS_REFRESH_COOLDOWN_MS,
+    log: deps.log.child({ area: 'auth' }),
   });
   return createHttpApp({
     log: deps.log,

@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { remoteVerifier, requireUser } from '@switchyard/kit/auth';
 import { consumerSettings } from '@switchyard/kit/event-consumer';
 import { startEventing } from '@switchyard/kit/eventing';
 import { INBOX_MIGRATIONS } from '@switchyard/kit/kit-migrations';
@@ -24,7 +25,7 @@ export function startNotifications(config: Readonly<Config>, log: Logger, start:
           registerNotificationConsumer(connection, { pool: pool!, log: log.child({ area: 'consumer' }), registry: metrics.registry }, consumerSettings(config)),
       });
       return {
-        app: createApp({ config, log, metrics, readiness, pool: pool!, feed }),
+        app: createApp({ config, log, metrics, readiness, pool: pool!, feed, requireUser: requireUser(remoteVerifier(config, log), config.JWT_AUDIENCE) }),
         stop: [...events.stop, { name: 'live feed', run: () => feed.stop() }],
       };
     },

@@ -1,9 +1,12 @@
 import { z } from 'zod';
-import { amqpConfig, baseConfigSchema, databaseConfig, grpcClientConfig, grpcTarget, listenerConfig, loadConfig, millis, outboxConfig } from '@switchyard/kit/config';
+import { amqpConfig, authUrlConfig, baseConfigSchema, databaseConfig, grpcClientConfig, grpcTarget, listenerConfig, loadConfig, millis, outboxConfig, serviceClientConfig, tokenConfig } from '@switchyard/kit/config';
 
 const schema = baseConfigSchema.extend({
   ...listenerConfig(8083),
   ...databaseConfig(),
+  ...authUrlConfig(),
+  ...tokenConfig(),
+  ...serviceClientConfig('orders'),
   ...amqpConfig(),
   ...outboxConfig(),
   ...grpcClientConfig(),

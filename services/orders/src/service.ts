@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { remoteVerifier, requireUser } from '@switchyard/kit/auth';
 import { startEventing } from '@switchyard/kit/eventing';
 import { OUTBOX_MIGRATIONS } from '@switchyard/kit/kit-migrations';
 import type { StartedService } from '@switchyard/kit/lifecycle';
@@ -16,6 +17,7 @@ export function startOrders(config: Readonly<Config>, log: Logger, start: StartO
     migrations: [fileURLToPath(new URL('../migrations', import.meta.url)), OUTBOX_MIGRATIONS],
     build: async ({ metrics, readiness, pool, signal }) => {
       const deps = await connectDependencies(config, metrics.registry, log);
+      const requireUserToken = requireUser(remoteVerifier(config, log), config.JWT_AUDIENCE);
       const ordering = new Ordering(pool!, deps, log, {
         paymentDeadlineMs: config.PAYMENT_DEADLINE_MS,
         idempotencyTakeoverMs: config.IDEMPOTENCY_TAKEOVER_MS,
@@ -26,7 +28,7 @@ export function startOrders(config: Readonly<Config>, log: Logger, start: StartO
         sweeping = ordering.expireOverdue(config.ORDER_TTL_MS).catch((err) => log.warn({ err }, 'expiry sweep failed'));
       }, config.EXPIRY_SWEEP_INTERVAL_MS);
       return {
-        app: createApp({ config, log, metrics, readiness, pool: pool!, ordering }),
+        app: createApp({ config, log, metrics, readiness, pool: pool!, ordering, requireUser: requireUserToken }),
         stop: [
           { name: 'expiry sweeper', run: async () => void (clearInterval(sweeper), await sweeping) },
           ...events.stop,

@@ -1,11 +1,13 @@
 import { z } from 'zod';
-import { baseConfigSchema, databaseConfig, grpcServerConfig, loadConfig, port } from '@switchyard/kit/config';
+import { authUrlConfig, baseConfigSchema, databaseConfig, grpcServerConfig, loadConfig, port, tokenConfig } from '@switchyard/kit/config';
 
 const schema = baseConfigSchema.extend({
   // gRPC only: no public HTTP API, only the admin port (health, readiness, metrics).
   ADMIN_PORT: port(10084),
   ...grpcServerConfig(9084),
   ...databaseConfig(),
+  ...authUrlConfig(),
+  ...tokenConfig(),
 });
 
 export type Config = z.output<typeof schema>;

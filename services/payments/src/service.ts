@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { SERVICE_NAMES, paymentsV1 } from '@switchyard/contracts/grpc-contracts';
+import { callerCheck, remoteVerifier } from '@switchyard/kit/auth';
 import type { StartedService } from '@switchyard/kit/lifecycle';
 import type { Logger } from '@switchyard/kit/log';
 import { hostService, type StartOptions } from '@switchyard/kit/service-host';
@@ -7,13 +8,21 @@ import { Charges } from './charges/charges.js';
 import type { Config } from './config.js';
 import { paymentsHandlers } from './grpc/payments-handlers.js';
 
+/** Who may call payments over gRPC: only orders charges and refunds. */
+const GRPC_CALLERS = { '*': ['orders'] };
+
 /** Wires payments (database, migrations, gRPC; health and metrics on the admin port) and starts listening. */
 export function startPayments(config: Readonly<Config>, log: Logger, start: StartOptions = {}): Promise<StartedService> {
   return hostService(config, log, {
     name: 'payments',
     migrations: fileURLToPath(new URL('../migrations', import.meta.url)),
     build: async ({ pool }) => ({
-      grpc: { name: SERVICE_NAMES.payments, definition: paymentsV1().Payments.service, handlers: paymentsHandlers(new Charges(pool!, log)) },
+      grpc: {
+        name: SERVICE_NAMES.payments,
+        definition: paymentsV1().Payments.service,
+        handlers: paymentsHandlers(new Charges(pool!, log)),
+        authorize: callerCheck(remoteVerifier(config, log), 'payments', GRPC_CALLERS),
+      },
     }),
   }, start);
 }
