@@ -6,6 +6,8 @@ export interface SystemAddresses {
   grpcTarget(service: string): string;
   jwtPrivateKey: string;
   amqpUrl: string;
+  /** The built storefront the gateway serves at /. */
+  webRoot: string;
 }
 
 /** One deployable of the local system. */
@@ -69,6 +71,7 @@ export const SERVICES: readonly ServiceDefinition[] = [
       CATALOG_URL: a.httpUrls('catalog').join(','),
       NOTIFICATIONS_URL: a.httpUrls('notifications').join(','),
       ORDERS_URL: a.httpUrls('orders').join(','),
+      WEB_ROOT: a.webRoot,
     }),
   },
 ];
