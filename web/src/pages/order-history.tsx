@@ -1,6 +1,8 @@
 import type { OrderHistoryEntry } from '@switchyard/contracts/public-api';
 import { count, money, when } from '../ui/format';
 
+const capitalised = (word: string) => word.charAt(0).toUpperCase() + word.slice(1);
+
 /** One history entry in words. */
 function describe(entry: OrderHistoryEntry): string {
   switch (entry.type) {
@@ -9,7 +11,7 @@ function describe(entry: OrderHistoryEntry): string {
     case 'OrderPaymentDeclined':
       return `Payment declined (${entry.data.reason.replace(/_/g, ' ')})`;
     case 'OrderPaid':
-      return `Paid with ${entry.data.cardBrand} ending in ${entry.data.cardLast4}`;
+      return `Paid with ${capitalised(entry.data.cardBrand)} ending in ${entry.data.cardLast4}`;
     case 'OrderCancelled':
       return 'Cancelled';
     case 'OrderExpired':

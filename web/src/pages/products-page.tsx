@@ -18,6 +18,7 @@ export function ProductsPage() {
             <h2>
               <a href={`/products/${p.id}`}>{p.name}</a>
             </h2>
+            <p class="description">{p.description}</p>
             <p class="price">{money(p.priceCents, p.currency)}</p>
             <p class="stock">{stockLabel(p)}</p>
             <AddToCart product={p} />
