@@ -1,6 +1,5 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useRef } from 'preact/hooks';
 import { LocationProvider, Route, Router, useLocation } from 'preact-iso';
-import type { ApiError } from './api/http';
 import { CartProvider, useCart } from './cart/cart';
 import { NotificationsPanel } from './live/notifications-panel';
 import { NotificationsProvider } from './live/notifications';
@@ -15,6 +14,7 @@ import { RegisterPage } from './pages/register-page';
 import { SessionProvider, useSession } from './session/session';
 import { Announcements, Announcer, useAnnounce } from './ui/announcer';
 import { ErrorMessage } from './ui/error-message';
+import { useAction } from './ui/use-action';
 
 /** The storefront: session, cart and live notifications around the pages. */
 export function App() {
@@ -79,20 +79,14 @@ function Header() {
   const cart = useCart();
   const announce = useAnnounce();
   const { route } = useLocation();
-  const [error, setError] = useState<ApiError | undefined>();
   const items = cart.lines.reduce((n, l) => n + l.quantity, 0);
   const { state } = session;
 
-  const logOut = async () => {
-    setError(undefined);
-    try {
-      await session.logOut();
-      announce('You are logged out.', '/');
-      route('/');
-    } catch (err) {
-      setError(err as ApiError);
-    }
-  };
+  const logOut = useAction(async () => {
+    await session.logOut();
+    announce('You are logged out.', '/');
+    route('/');
+  });
 
   return (
     <header class="site-header">
@@ -118,7 +112,7 @@ function Header() {
         {state.status === 'signed-in' ? (
           <>
             <span>Signed in as {state.user.name}</span>
-            <button type="button" onClick={logOut}>
+            <button type="button" onClick={() => logOut.run()}>
               Log out
             </button>
           </>
@@ -129,7 +123,7 @@ function Header() {
           </>
         ) : null}
       </div>
-      {error ? <ErrorMessage error={error} prefix="You are still logged in" /> : null}
+      {logOut.error ? <ErrorMessage error={logOut.error} prefix="You are still logged in" /> : null}
     </header>
   );
 }

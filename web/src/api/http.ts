@@ -21,6 +21,11 @@ export class ApiError extends Error {
   }
 }
 
+/** Any failure as an ApiError (a bug in the page shows as its message rather than nothing). */
+export function asApiError(err: unknown): ApiError {
+  return err instanceof ApiError ? err : new ApiError(0, undefined, String(err));
+}
+
 /** The codes with which the gateway refuses a request whose session is missing, expired or not valid. */
 const SESSION_LOST = new Set(['missing_token', 'invalid_token', 'token_expired', 'missing_session']);
 

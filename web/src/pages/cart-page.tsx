@@ -1,12 +1,11 @@
-import { useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
-import type { ApiError } from '../api/http';
 import { useCart } from '../cart/cart';
 import { useSession } from '../session/session';
 import { useAnnounce } from '../ui/announcer';
 import { ErrorMessage } from '../ui/error-message';
 import { money, shortId } from '../ui/format';
 import { PageHeading } from '../ui/page-heading';
+import { useAction } from '../ui/use-action';
 
 /** The cart: change quantities, remove lines, place the order. */
 export function CartPage() {
@@ -14,24 +13,14 @@ export function CartPage() {
   const { state } = useSession();
   const { route } = useLocation();
   const announce = useAnnounce();
-  const [placing, setPlacing] = useState(false);
-  const [error, setError] = useState<ApiError | undefined>();
   const currency = cart.lines[0]?.currency ?? 'EUR';
   const estimate = cart.lines.reduce((sum, l) => sum + l.priceCents * l.quantity, 0);
 
-  const place = async () => {
-    setPlacing(true);
-    setError(undefined);
-    try {
-      const order = await cart.placeOrder();
-      announce(`Order ${shortId(order.id)} placed. Pay it below.`, `/orders/${order.id}`);
-      route(`/orders/${order.id}`);
-    } catch (err) {
-      setError(err as ApiError);
-    } finally {
-      setPlacing(false);
-    }
-  };
+  const { run: place, busy: placing, error } = useAction(async () => {
+    const order = await cart.placeOrder();
+    announce(`Order ${shortId(order.id)} placed. Pay it below.`, `/orders/${order.id}`);
+    route(`/orders/${order.id}`);
+  });
 
   return (
     <>

@@ -1,41 +1,27 @@
-import { useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
-import type { ApiError } from '../api/http';
 import { useSession } from '../session/session';
 import { useAnnounce } from '../ui/announcer';
 import { ErrorMessage } from '../ui/error-message';
 import { PageHeading } from '../ui/page-heading';
+import { formFields, useAction } from '../ui/use-action';
 import { safeNext } from './safe-next';
 
 export function LoginPage() {
   const session = useSession();
   const { query, route } = useLocation();
   const announce = useAnnounce();
-  const [error, setError] = useState<ApiError | undefined>();
-  const [busy, setBusy] = useState(false);
   const next = safeNext(query.next);
-
-  const submit = async (event: SubmitEvent) => {
-    event.preventDefault();
-    const form = new FormData(event.currentTarget as HTMLFormElement);
-    setBusy(true);
-    setError(undefined);
-    try {
-      const user = await session.logIn(String(form.get('email')), String(form.get('password')));
-      announce(`Welcome back, ${user.name}.`, next);
-      route(next);
-    } catch (err) {
-      setError(err as ApiError);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { run, busy, error } = useAction(async (fields: Record<string, string>) => {
+    const user = await session.logIn(fields.email ?? '', fields.password ?? '');
+    announce(`Welcome back, ${user.name}.`, next);
+    route(next);
+  });
 
   return (
     <>
       <PageHeading>Log in</PageHeading>
       {session.state.status === 'anonymous' && session.state.ended ? <p role="alert">Your session has ended. Log in again.</p> : null}
-      <form class="stacked" onSubmit={submit}>
+      <form class="stacked" onSubmit={(event) => run(formFields(event))}>
         <label for="login-email">Email</label>
         <input id="login-email" name="email" type="email" autocomplete="username" required />
         <label for="login-password">Password</label>

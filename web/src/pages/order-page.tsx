@@ -1,5 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
-import type { ApiError } from '../api/http';
+import { useEffect } from 'preact/hooks';
 import { shop } from '../api/shop';
 import { useNotifications } from '../live/notifications';
 import { useSession } from '../session/session';
@@ -7,6 +6,7 @@ import { useAnnounce } from '../ui/announcer';
 import { ErrorMessage } from '../ui/error-message';
 import { money, shortId, statusLabel, when } from '../ui/format';
 import { PageHeading } from '../ui/page-heading';
+import { useAction } from '../ui/use-action';
 import { useLoad } from '../ui/use-load';
 import { OrderHistory } from './order-history';
 import { PayForm } from './pay-form';
@@ -29,8 +29,6 @@ function OrderDetails({ id }: { id: string }) {
   const history = useLoad(() => shop.history(id), [id]);
   const { latest } = useNotifications();
   const announce = useAnnounce();
-  const [cancelError, setCancelError] = useState<ApiError | undefined>();
-  const [cancelling, setCancelling] = useState(false);
 
   const refresh = () => {
     order.reload();
@@ -41,19 +39,15 @@ function OrderDetails({ id }: { id: string }) {
     if (latest?.orderId === id) refresh();
   }, [latest]);
 
-  const cancel = async () => {
-    setCancelling(true);
-    setCancelError(undefined);
-    try {
+  const cancel = useAction(
+    async () => {
       await shop.cancel(id);
       announce('Order cancelled. Its items go back into stock.');
-    } catch (err) {
-      setCancelError(err as ApiError);
-    } finally {
-      setCancelling(false);
       refresh();
-    }
-  };
+    },
+    // A 409 means the order moved on meanwhile (paid, expired): show where it is now.
+    refresh,
+  );
 
   const o = order.data;
   if (order.error && !o) return <ErrorMessage error={order.error} onRetry={order.error.status === 404 ? undefined : order.reload} />;
@@ -87,9 +81,9 @@ function OrderDetails({ id }: { id: string }) {
           />
           <section aria-labelledby="cancel-heading">
             <h2 id="cancel-heading">Cancel</h2>
-            {cancelError ? <ErrorMessage error={cancelError} prefix="The order was not cancelled" /> : null}
-            <button type="button" onClick={cancel} disabled={cancelling}>
-              {cancelling ? 'Cancelling…' : 'Cancel order'}
+            {cancel.error ? <ErrorMessage error={cancel.error} prefix="The order was not cancelled" /> : null}
+            <button type="button" onClick={() => cancel.run()} disabled={cancel.busy}>
+              {cancel.busy ? 'Cancelling…' : 'Cancel order'}
             </button>
           </section>
         </>

@@ -1,9 +1,8 @@
-import { useState } from 'preact/hooks';
 import type { Order } from '@switchyard/contracts/public-api';
-import type { ApiError } from '../api/http';
 import { shop } from '../api/shop';
 import { ErrorMessage } from '../ui/error-message';
 import { money } from '../ui/format';
+import { formFields, useAction } from '../ui/use-action';
 
 const LABELS = { 'card.number': 'Card number', 'card.expiry': 'Expiry', 'card.cvc': 'CVC' };
 
@@ -17,36 +16,21 @@ const TEST_CARDS = [
 
 /** Pays an order awaiting payment; a declined card leaves it payable, so another card can be tried. */
 export function PayForm({ order, onDone }: { order: Order; onDone: (paid: Order | undefined) => void }) {
-  const [error, setError] = useState<ApiError | undefined>();
-  const [busy, setBusy] = useState(false);
-
-  const submit = async (event: SubmitEvent) => {
-    event.preventDefault();
-    const form = new FormData(event.currentTarget as HTMLFormElement);
-    const card = {
+  const { run, busy, error } = useAction(
+    async ({ number = '', expiry = '', cvc = '' }: Record<string, string>) => {
       // People type card numbers in groups; the API wants the digits.
-      number: String(form.get('number')).replace(/[\s-]/g, ''),
-      expiry: String(form.get('expiry')).trim(),
-      cvc: String(form.get('cvc')).trim(),
-    };
-    setBusy(true);
-    setError(undefined);
-    try {
+      const card = { number: number.replace(/[\s-]/g, ''), expiry: expiry.trim(), cvc: cvc.trim() };
       onDone(await shop.pay(order.id, { card }));
-    } catch (err) {
-      setError(err as ApiError);
-      // A declined payment is part of the order's history now.
-      onDone(undefined);
-    } finally {
-      setBusy(false);
-    }
-  };
+    },
+    // A declined payment is part of the order's history now.
+    () => onDone(undefined),
+  );
 
   const declined = error?.status === 402;
   return (
     <section class="pay" aria-labelledby="pay-heading">
       <h2 id="pay-heading">Pay</h2>
-      <form class="stacked" onSubmit={submit}>
+      <form class="stacked" onSubmit={(event) => run(formFields(event))}>
         <label for="card-number">Card number</label>
         <input id="card-number" name="number" inputMode="numeric" autocomplete="cc-number" required />
         <label for="card-expiry">Expiry (MM/YY)</label>

@@ -1,10 +1,9 @@
-import { useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
-import type { ApiError } from '../api/http';
 import { useSession } from '../session/session';
 import { useAnnounce } from '../ui/announcer';
 import { ErrorMessage } from '../ui/error-message';
 import { PageHeading } from '../ui/page-heading';
+import { formFields, useAction } from '../ui/use-action';
 import { safeNext } from './safe-next';
 
 const LABELS = { name: 'Name', email: 'Email', password: 'Password' };
@@ -13,30 +12,17 @@ export function RegisterPage() {
   const session = useSession();
   const { query, route } = useLocation();
   const announce = useAnnounce();
-  const [error, setError] = useState<ApiError | undefined>();
-  const [busy, setBusy] = useState(false);
   const next = safeNext(query.next);
-
-  const submit = async (event: SubmitEvent) => {
-    event.preventDefault();
-    const form = new FormData(event.currentTarget as HTMLFormElement);
-    setBusy(true);
-    setError(undefined);
-    try {
-      const user = await session.register({ name: String(form.get('name')), email: String(form.get('email')), password: String(form.get('password')) });
-      announce(`Welcome, ${user.name}! Your account is ready.`, next);
-      route(next);
-    } catch (err) {
-      setError(err as ApiError);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { run, busy, error } = useAction(async ({ name = '', email = '', password = '' }: Record<string, string>) => {
+    const user = await session.register({ name, email, password });
+    announce(`Welcome, ${user.name}! Your account is ready.`, next);
+    route(next);
+  });
 
   return (
     <>
       <PageHeading>Create an account</PageHeading>
-      <form class="stacked" onSubmit={submit}>
+      <form class="stacked" onSubmit={(event) => run(formFields(event))}>
         <label for="register-name">{LABELS.name}</label>
         <input id="register-name" name="name" autocomplete="name" required />
         <label for="register-email">{LABELS.email}</label>

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError } from '../api/http';
+import { asApiError, type ApiError } from '../api/http';
 
 export interface Loaded<T> {
   data: T | undefined;
@@ -20,7 +20,7 @@ export function useLoad<T>(load: () => Promise<T>, keys: unknown[]): Loaded<T> {
       (data) => mine === generation.current && setState({ data, loading: false }),
       (error: unknown) =>
         mine === generation.current &&
-        setState((s) => ({ data: s.data, loading: false, error: error instanceof ApiError ? error : new ApiError(0, undefined, String(error)) })),
+        setState((s) => ({ data: s.data, loading: false, error: asApiError(error) })),
     );
   }, keys);
   useEffect(run, [run]);

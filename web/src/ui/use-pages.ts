@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import type { Page } from '@switchyard/contracts/public-api';
-import { ApiError } from '../api/http';
+import { asApiError, type ApiError } from '../api/http';
 
 export interface Pages<T> {
   items: T[];
@@ -25,8 +25,7 @@ export function usePages<T>(load: (cursor?: string) => Promise<Page<T>>): Pages<
       const page = await load(cursor);
       setState((s) => ({ items: [...s.items, ...page.items], cursor: page.nextCursor, loading: false }));
     } catch (err) {
-      const error = err instanceof ApiError ? err : new ApiError(0, undefined, String(err));
-      setState((s) => ({ ...s, error, loading: false }));
+      setState((s) => ({ ...s, error: asApiError(err), loading: false }));
     } finally {
       busy.current = false;
     }
