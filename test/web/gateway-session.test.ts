@@ -48,7 +48,7 @@ session.after(async () => {
 });
 
 session('logs in by cookie: the token goes into an HttpOnly, Secure, SameSite=Strict cookie on /api, the body carries only the CSRF token', async () => {
-  assert.match(ada.setCookie, /^switchyard_session=[\w-]+\.[\w-]+\.[\w-]+; Max-Age=(3599|3600); Path=\/api; HttpOnly; Secure; SameSite=Strict$/);
+  assert.match(ada.setCookie, /^__Secure-switchyard_session=[\w-]+\.[\w-]+\.[\w-]+; Max-Age=(3599|3600); Path=\/api; HttpOnly; Secure; SameSite=Strict$/);
   assert.equal(Object.keys(ada.body).sort(), ['csrfToken', 'expiresAt']);
   assert.match(ada.csrfToken, /^[\w-]{43}$/);
   assert.not.match(JSON.stringify(ada.body), ada.cookie.split('=')[1]!);
@@ -126,7 +126,7 @@ session('leaves bearer requests as they are: no CSRF token needed, and a cookie 
 
 session('treats an expired cookie session like an expired bearer token (401 token_expired)', async () => {
   const expired = await signToken(KEY, { sub: ada.id, expiresIn: -30 });
-  const res = await request(`${gateway.url}/api/users/me`, { headers: { cookie: `switchyard_session=${expired}` } });
+  const res = await request(`${gateway.url}/api/users/me`, { headers: { cookie: `__Secure-switchyard_session=${expired}` } });
   assert.is(res.status, 401);
   assert.is(res.body.code, 'token_expired');
 });
@@ -137,7 +137,7 @@ session('logs out: DELETE /api/session needs the CSRF token, then clears the coo
   assert.is(refused.body.code, 'csrf_token_missing');
   const res = await request(`${gateway.url}/api/session`, { method: 'DELETE', headers: { cookie: bob.cookie, 'x-csrf-token': bob.csrfToken } });
   assert.is(res.status, 204);
-  assert.is(res.headers.get('set-cookie'), 'switchyard_session=; Max-Age=0; Path=/api; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; Secure; SameSite=Strict');
+  assert.is(res.headers.get('set-cookie'), '__Secure-switchyard_session=; Max-Age=0; Path=/api; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; Secure; SameSite=Strict');
 });
 
 session.run();

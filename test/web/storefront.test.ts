@@ -93,7 +93,7 @@ storefront('registers: signed in, welcomed live, and the session token out of re
   const cookies = await browser.context.cookies(`${base}/api/`);
   assert.equal(
     cookies.map(({ name, path, httpOnly, secure, sameSite }) => ({ name, path, httpOnly, secure, sameSite })),
-    [{ name: 'switchyard_session', path: '/api', httpOnly: true, secure: true, sameSite: 'Strict' }],
+    [{ name: '__Secure-switchyard_session', path: '/api', httpOnly: true, secure: true, sameSite: 'Strict' }],
   );
   const visibleToScripts = await page.evaluate('JSON.stringify([document.cookie, Object.entries(localStorage), Object.entries(sessionStorage)])');
   assert.not.match(String(visibleToScripts), cookies[0]!.value);

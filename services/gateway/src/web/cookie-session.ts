@@ -3,8 +3,12 @@ import { parseCookie, stringifySetCookie } from 'cookie';
 import type { Middleware, ParameterizedContext } from 'koa';
 import { AppError } from '@switchyard/kit/errors';
 
-/** The cookie that carries a browser's session token (the users service's JWT). */
-export const SESSION_COOKIE = 'switchyard_session';
+/**
+ * The cookie that carries a browser's session token (the users service's JWT). The __Secure- prefix
+ * makes browsers refuse it unless it is set Secure from a secure origin, so a page on plain http
+ * cannot plant one. (__Host- would also pin it to Path=/; this one is for /api only.)
+ */
+export const SESSION_COOKIE = '__Secure-switchyard_session';
 export const CSRF_HEADER = 'x-csrf-token';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
