@@ -1,7 +1,7 @@
 import type { Problem } from '@switchyard/contracts/public-api';
 
 /** Shown when no answer came at all: the gateway is down, or the network is. */
-export const UNREACHABLE = 'The shop cannot be reached right now. Check your connection, then try again.';
+const UNREACHABLE = 'The shop cannot be reached right now. Check your connection, then try again.';
 
 /** A failed API call, with the words to show the person using the shop. */
 export class ApiError extends Error {
