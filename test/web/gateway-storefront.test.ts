@@ -109,7 +109,7 @@ storefront("serves index.html for the app's own pages when a browser asks for a 
   }
 });
 
-storefront('answers a missing asset, or a missing file asked for as data, with a 404 problem rather than index.html', async () => {
+storefront('answers a missing asset, or a missing file asked for as data or as anything (*/*), with a 404 problem rather than index.html', async () => {
   const asset = await request(`${gateway.url}/assets/index-gone.js`, { headers: HTML });
   assert.is(asset.status, 404);
   assert.equal(withoutRequestId(asset.body), {
@@ -122,6 +122,10 @@ storefront('answers a missing asset, or a missing file asked for as data, with a
   const data = await request(`${gateway.url}/orders/42`, { headers: { accept: 'application/json' } });
   assert.is(data.status, 404);
   assert.is(data.body.code, 'file_not_found');
+  // Accepting anything is not asking for a page: a probe sent to the wrong path must not get a 200.
+  const anything = await request(`${gateway.url}/healthz-typo`, { headers: { accept: '*/*' } });
+  assert.is(anything.status, 404);
+  assert.is(anything.body.code, 'file_not_found');
 });
 
 storefront('leaves /api to the API: an unknown API path is a route_not_found problem even for a browser', async () => {
@@ -171,7 +175,6 @@ storefront('without a built storefront, / answers a 503 problem and the API stil
     code: 'storefront_unavailable',
   });
   assert.not.match(page.text, dir);
-  assert.is((await request(`${bare.url}/healthz`)).status, 200);
   assert.is((await request(`${bare.url}/api/users/me`)).body.code, 'missing_token');
 });
 

@@ -15,6 +15,9 @@ const REVALIDATE = 'no-cache';
 const INDEX = '/index.html';
 
 const isApiPath = (path: string) => path === '/api' || path.startsWith('/api/');
+// A browser opening a page names text/html; `*/*` alone (curl, a probe sent to the wrong port) gets a
+// 404 for an unknown path instead of a page that would answer 200 to anything.
+const asksForPage = (ctx: ParameterizedContext) => ctx.get('accept').includes('text/html') && ctx.accepts('html') === 'html';
 
 const statusOf = (err: unknown) => (err as { status?: unknown }).status;
 
@@ -51,7 +54,7 @@ async function sendFile(ctx: ParameterizedContext, root: string, path: string, c
  * Serves the built storefront (WEB_ROOT, Vite's dist folder) at / on the gateway's own origin, for
  * GET and HEAD on every path outside /api that no route answered: hashed /assets for a year,
  * index.html and other files revalidated every time, and index.html for any other path a browser
- * asks as a page (the single-page app routes it). 304 for a matching If-None-Match/If-Modified-Since.
+ * asks as a page (Accept: text/html; the single-page app routes it). 304 for a matching If-None-Match/If-Modified-Since.
  * @koa/send resolves paths inside the root only (resolve-path refuses `..`, encoded or not, and NUL).
  */
 export function storefront(root: string, log: Logger): Middleware {
@@ -69,7 +72,7 @@ export function storefront(root: string, log: Logger): Middleware {
     }
     if (!found) {
       // A missing asset stays a 404: index.html in its place would fail as a script or style anyway.
-      if (asset || !ctx.accepts('html')) throw new NotFoundError('file_not_found', `There is no file at ${ctx.path}.`);
+      if (asset || !asksForPage(ctx)) throw new NotFoundError('file_not_found', `There is no file at ${ctx.path}.`);
       try {
         await sendFile(ctx, root, INDEX, REVALIDATE);
       } catch (err) {
