@@ -78,7 +78,7 @@ process.on('exit', () => system.kill());
 
 try {
   await system.start();
-  process.stdout.write(`\nSwitchyard is running. Public API: ${system.gatewayUrl}/api\n\n${statusTable(system)}\n\nPress Ctrl-C to stop.\n\n`);
+  process.stdout.write(`\nSwitchyard is running. Public API: ${system.gatewayUrl}/api\nStorefront: ${system.gatewayUrl}/\n\n${statusTable(system)}\n\nPress Ctrl-C to stop.\n\n`);
 } catch (err) {
   if (!(err instanceof StartAbortedError)) {
     log.fatal({ err }, (err as Error).message);

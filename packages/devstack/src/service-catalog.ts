@@ -10,6 +10,8 @@ export interface SystemAddresses {
   serviceClients: string;
   /** A calling service's client secret. */
   serviceSecret(service: string): string;
+  /** The built storefront the gateway serves at /. */
+  webRoot: string;
 }
 
 /** One deployable of the local system. */
@@ -89,6 +91,7 @@ export const SERVICES: readonly ServiceDefinition[] = [
       CATALOG_URL: a.httpUrls('catalog').join(','),
       NOTIFICATIONS_URL: a.httpUrls('notifications').join(','),
       ORDERS_URL: a.httpUrls('orders').join(','),
+      WEB_ROOT: a.webRoot,
     }),
   },
 ];

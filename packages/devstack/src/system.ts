@@ -6,6 +6,7 @@ import { ManagedProcess } from './managed-process.js';
 import { assertPortsFree } from './ports.js';
 import { provisionDatabase, startPostgres, type PostgresServer } from './postgres-server.js';
 import { startRabbitMq, type RabbitMqServer } from './rabbitmq-server.js';
+import { ensureWebBundle } from './web-bundle.js';
 import { SERVICES, adminPort, databaseName, grpcPort, httpPort, serviceEntry, type ServiceDefinition, type SystemAddresses } from './service-catalog.js';
 
 export interface SystemOptions {
@@ -66,6 +67,9 @@ export class LocalSystem {
   #postgres: PostgresServer | undefined;
   #rabbit: RabbitMqServer | undefined;
   #stopping: Promise<void> | undefined;
+  /** The storefront build of the start-up, and its process while it runs. */
+  #bundle: Promise<unknown> | undefined;
+  readonly #helpers: ManagedProcess[] = [];
 
   constructor(private readonly options: SystemOptions) {
     this.gatewayUrl = `http://127.0.0.1:${httpPort(this.#service('gateway'), options.httpBasePort, 0)}`;
@@ -84,6 +88,8 @@ export class LocalSystem {
   /** Stops services (gateway first), then RabbitMQ, then Postgres. Safe to call twice. */
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
+      await Promise.all(this.#helpers.map((p) => p.stop('SIGTERM', 5_000)));
+      await this.#bundle?.catch(() => undefined);
       for (const service of [...SERVICES].reverse()) {
         const group = this.instances.filter((i) => i.service === service.name);
         await Promise.all(group.map((i) => i.process.stop('SIGTERM', 30_000)));
@@ -96,6 +102,7 @@ export class LocalSystem {
 
   /** Stops everything at once without waiting (a second Ctrl-C, or the runner crashing). */
   kill(): void {
+    for (const helper of this.#helpers) helper.kill();
     for (const instance of this.instances) instance.process.kill();
     this.#rabbit?.kill();
     this.#postgres?.kill();
@@ -145,6 +152,21 @@ export class LocalSystem {
     const clients = SERVICES.filter((s) => s.callsServices).map((s) => s.name);
     const secrets = await loadDevSecrets(options.dataDir, databases, clients);
 
+    // The storefront builds (when stale) while Postgres and RabbitMQ start; the gateway needs it first.
+    const webDir = join(options.rootDir, 'web');
+    const bundle = (this.#bundle = ensureWebBundle({
+      webDir,
+      lockfile: join(options.rootDir, 'package-lock.json'),
+      log: options.log,
+      onLine: options.onServiceLine,
+      onProcess: (p) => {
+        this.#helpers.push(p);
+        if (this.#stopping) p.kill();
+      },
+    }));
+    // Awaited below; until then a failure elsewhere must not leave it unhandled.
+    bundle.catch(() => undefined);
+
     this.#checkNotStopping();
     if (options.databaseUrl) {
       this.databaseUrl = options.databaseUrl;
@@ -190,7 +212,9 @@ export class LocalSystem {
       amqpUrl: this.amqpUrl,
       serviceClients: clients.map((name) => `${name}:${createHash('sha256').update(secrets.serviceSecrets[name]!).digest('hex')}`).join(','),
       serviceSecret: (name) => secrets.serviceSecrets[name]!,
+      webRoot: join(webDir, 'dist'),
     };
+    await bundle;
 
     for (const service of SERVICES) {
       const count = this.#replicas(service);

@@ -7,6 +7,9 @@ import type { Config } from './config.js';
 import { authenticator } from './http/authenticate.js';
 import { proxyRoutes } from './http/proxy-routes.js';
 import type { Upstream } from './upstream/upstream.js';
+import { withSessionCookie } from './web/cookie-session.js';
+import { sessionRoutes } from './web/session-routes.js';
+import { storefront } from './web/storefront.js';
 
 export interface GatewayDeps {
   config: Readonly<Config>;
@@ -16,11 +19,12 @@ export interface GatewayDeps {
   upstreams: ReadonlyMap<string, Upstream>;
 }
 
-/** The public edge: every /api route authenticated where needed and proxied to its service. */
+/** The public edge: every /api route authenticated where needed and proxied to its service; the storefront at /. */
 export function createApp(deps: GatewayDeps): Koa {
   const { config } = deps;
   const users = deps.upstreams.get('users')!;
-  const authenticate = authenticator({
+  // A browser's session cookie becomes its bearer token here (withSessionCookie), before verification.
+  const authenticate = withSessionCookie(authenticator({
     // The key set comes through the users upstream like any call: any ready replica, with its retries.
     fetchKeySet: async () => {
       const res = await users.request({ method: 'GET', path: '/.well-known/jwks.json', headers: { accept: 'application/json' }, idempotent: true });
@@ -32,13 +36,19 @@ export function createApp(deps: GatewayDeps): Koa {
     maxAgeSeconds: config.JWT_MAX_AGE_SECONDS,
     refreshCooldownMs: config.JWKS_REFRESH_COOLDOWN_MS,
     log: deps.log.child({ area: 'auth' }),
-  });
-  return createHttpApp({
+  }));
+  const app = createHttpApp({
     log: deps.log,
     metrics: deps.metrics,
     readiness: deps.readiness,
     bodyLimitBytes: config.HTTP_BODY_LIMIT_BYTES,
     rawBody: true,
-    routes: (router) => proxyRoutes(router, deps.upstreams, authenticate, deps.readiness),
+    routes: (router) => {
+      proxyRoutes(router, deps.upstreams, authenticate, deps.readiness);
+      sessionRoutes(router, deps.upstreams, authenticate);
+    },
   });
+  // Whatever no route answered: the storefront's files, and index.html for its pages' paths.
+  app.use(storefront(config.WEB_ROOT, deps.log));
+  return app;
 }

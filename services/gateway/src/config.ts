@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { baseConfigSchema, listenerConfig, loadConfig, millis, tokenConfig, urlList } from '@switchyard/kit/config';
 
@@ -14,6 +15,8 @@ const schema = baseConfigSchema.extend({
   UPSTREAM_CONNECT_TIMEOUT_MS: millis(1000).refine((ms) => ms >= 10, 'must be at least 10'),
   /** Extra attempts for requests that are safe to repeat. */
   UPSTREAM_RETRIES: z.coerce.number().int().min(0).max(5).default(2),
+  /** The built storefront (Vite's dist folder) served at /; by default web/dist of this checkout or image. */
+  WEB_ROOT: z.string().min(1).default(fileURLToPath(new URL('../../../web/dist', import.meta.url))),
 });
 
 export type Config = z.output<typeof schema>;
