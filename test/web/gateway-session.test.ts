@@ -103,13 +103,18 @@ session("refuses a wrong X-CSRF-Token: another session's, or made up (403)", asy
   assert.is(orders.hits.length, before);
 });
 
-session('accepts the right CSRF token: orders gets the verified user id, and neither the cookie nor any token', async () => {
+/** The user a forwarded Authorization header proves (the services verify the same token). */
+const subjectOf = (authorization: string | string[] | undefined) =>
+  JSON.parse(Buffer.from(String(authorization).replace(/^Bearer /, '').split('.')[1]!, 'base64url').toString()).sub as string;
+
+session('accepts the right CSRF token: orders gets the session token as its bearer proof, and neither the cookie nor the CSRF token', async () => {
   const res = await placeOrder({ cookie: ada.cookie, 'x-csrf-token': ada.csrfToken });
   assert.is(res.status, 201);
   const hit = orders.hits.at(-1)!;
-  assert.is(hit.headers['x-switchyard-user-id'], ada.id);
+  assert.match(String(hit.headers.authorization), /^Bearer [\w-]+\.[\w-]+\.[\w-]+$/);
+  assert.is(subjectOf(hit.headers.authorization), ada.id);
+  assert.is(hit.headers['x-switchyard-user-id'], undefined);
   assert.is(hit.headers.cookie, undefined);
-  assert.is(hit.headers.authorization, undefined);
   assert.is(hit.headers['x-csrf-token'], undefined);
 });
 
@@ -118,10 +123,11 @@ session('leaves bearer requests as they are: no CSRF token needed, and a cookie 
   const token = bearer.body.token as string;
   const res = await placeOrder({ authorization: `Bearer ${token}` });
   assert.is(res.status, 201);
-  assert.is(orders.hits.at(-1)!.headers['x-switchyard-user-id'], bob.id);
+  assert.is(orders.hits.at(-1)!.headers.authorization, `Bearer ${token}`);
   const both = await placeOrder({ authorization: `Bearer ${token}`, cookie: ada.cookie });
   assert.is(both.status, 201);
-  assert.is(orders.hits.at(-1)!.headers['x-switchyard-user-id'], bob.id);
+  assert.is(orders.hits.at(-1)!.headers.authorization, `Bearer ${token}`);
+  assert.is(subjectOf(orders.hits.at(-1)!.headers.authorization), bob.id);
 });
 
 session('treats an expired cookie session like an expired bearer token (401 token_expired)', async () => {
