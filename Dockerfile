@@ -58,12 +58,14 @@ COPY scripts/images/assemble-runtime.sh /usr/local/bin/assemble-runtime
 ARG SERVICE
 RUN test -n "${SERVICE}" && test -d "services/${SERVICE}" && assemble-runtime "${SERVICE}" /build /out
 
+# The legacy builder builds this stage for `--target runtime` too: the service comes last, so the six
+# builds share its layers.
 FROM ${NODE_IMAGE} AS dev
-ARG SERVICE
-ENV SERVICE=${SERVICE} NODE_ENV=development
 WORKDIR /app
 COPY --from=deps /app/node_modules node_modules
 COPY --chown=10001:10001 . .
+ARG SERVICE
+ENV SERVICE=${SERVICE} NODE_ENV=development
 USER 10001:10001
 # tsx keeps its cache in /tmp, an emptyDir on Kubernetes (the root file system is read-only).
 CMD ["sh", "-c", "exec node_modules/.bin/tsx watch --conditions=development services/${SERVICE}/src/main.ts"]
