@@ -41,16 +41,18 @@ export function chartAppVersion(): string {
 /** Runs a command; resolves with its output, rejects with the output's tail when it fails. */
 export function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<string> {
   return new Promise((done, fail) => {
-    const child = spawn(command, args, { cwd: options.cwd ?? ROOT, env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd: options.cwd ?? ROOT, env: options.env ?? process.env, stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.on('error', fail);
     child.on('close', (code) => {
       if (code === 0) done(output);
       else fail(new Error(`${command} ${args.join(' ')} exited ${code}:\n${output.split('\n').slice(-40).join('\n')}`));
     });
-    child.stdin.end(options.input ?? '');
+    // A child that exits without reading its input must not crash this process with EPIPE.
+    child.stdin?.on('error', () => undefined);
+    child.stdin?.end(options.input);
   });
 }
 

@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { run, SHARED_K8S } from '../../scripts/images.js';
 import { k8sTools } from '../../scripts/k8s-tools.js';
+import { eventually } from '../support/broker.js';
 
 export interface Cluster {
   kind: 'sy-k8s' | 'kind';
@@ -30,9 +31,11 @@ function localCluster(): Cluster {
     kubeconfig: '/var/lib/sy-k8s/pki/admin.kubeconfig',
     async up() {
       await cluster('install');
-      if (await cluster('status').then(() => true, () => false)) return false;
+      const status = await cluster('status').then((output) => ({ ok: true, output }), (err: Error) => ({ ok: false, output: err.message }));
+      if (status.ok) return false;
+      // `up` starts whatever is not running; the cluster counts as started here only if its API server was down.
       await cluster('up');
-      return true;
+      return !/^apiserver\s+running/m.test(status.output);
     },
     async load(images) {
       await cluster('load', ...images);
@@ -107,7 +110,7 @@ export class Kube {
   /** Creates a namespace and waits for its default ServiceAccount (pods are refused before it exists). */
   async createNamespace(namespace: string): Promise<void> {
     await this.kubectl(['create', 'namespace', namespace]);
-    await this.kubectl(['wait', '--for=create', 'serviceaccount/default', '-n', namespace, '--timeout=60s']);
+    await eventually(() => this.kubectl(['get', 'serviceaccount', 'default', '-n', namespace]).catch(() => undefined), 60_000, `ServiceAccount ${namespace}/default`);
   }
 
   async deleteNamespace(namespace: string): Promise<void> {

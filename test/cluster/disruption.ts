@@ -30,7 +30,7 @@ const rolloutStatus = (kube: Kube, release: Release) =>
 
 const describe = (p: PhaseStats) =>
   `${p.name}: ${p.sent} requests in ${p.seconds.toFixed(0)} s (${(p.sent / p.seconds).toFixed(0)}/s), ${p.failed} failed` +
-  (p.failed ? `\n${p.failures.map((f) => `        ${f}`).join('\n')}` : '');
+  (p.failed ? `\n${Object.entries(p.reasons).map(([r, n]) => `        ${n} x ${r}`).join('\n')}\n${p.failures.map((f) => `        first: ${f}`).join('\n')}` : '');
 
 function assertPhase(p: PhaseStats | undefined): void {
   assert.ok(p, 'phase missing');
@@ -46,8 +46,9 @@ function cleanStops(terminations: Termination[]): string[] {
 }
 
 export async function disruptionChecks(kube: Kube, release: Release, checks: Checks, out: (line: string) => void): Promise<void> {
-  const products = await request(`${release.base}/api/products?limit=12`);
-  const productIds = (products.body.items as Array<{ id: string }>).map((p) => p.id);
+  const products = await request(`${release.base}/api/products?limit=100`);
+  // Orders hold a unit until the cancellation's event releases it: only products with plenty of stock.
+  const productIds = (products.body.items as Array<{ id: string; stock: number }>).filter((p) => p.stock >= 40).map((p) => p.id);
   const tokens = await loadUsers(release.base, 3);
   const terminations = await PodTerminations.start(kube, release.namespace);
   const load = startLoad({ base: release.base, rate: RATE, connections: 12, tokens, productIds });

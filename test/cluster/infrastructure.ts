@@ -78,7 +78,9 @@ export async function upgradeCheck(kube: Kube, release: Release, checks: Checks)
       const secretBefore = (await kube.json(['get', 'secret', secretName, '-n', release.namespace])).data as Record<string, string>;
       const before = await runningPods(kube, release);
       await kube.helm(['upgrade', release.name, chart, '-n', release.namespace, ...release.valueArgs, '--set', 'services.reviews.image=switchyard-reviews:0.1.1-ci', '--wait', '--wait-for-jobs', '--timeout', '5m']);
-      assert.equal(await runningPods(kube, release), before, 'pods after the upgrade');
+      const after = await runningPods(kube, release);
+      const changed = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((pod) => JSON.stringify(before[pod]) !== JSON.stringify(after[pod]));
+      assert.equal(changed, [], `pods changed by the upgrade: ${changed.map((pod) => `${pod} ${JSON.stringify(before[pod])} -> ${JSON.stringify(after[pod])}`).join('; ')}`);
       const log = await kube.kubectl(['logs', `job/${release.fullname('postgres')}-setup-2`, '-n', release.namespace]);
       assert.match(log, 'database reviews: role and database ready');
       const secretAfter = (await kube.json(['get', 'secret', secretName, '-n', release.namespace])).data as Record<string, string>;

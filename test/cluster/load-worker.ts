@@ -72,7 +72,7 @@ let inFlight = 0;
 let stopping = false;
 
 function openPhase(name: string): PhaseStats {
-  const stats: PhaseStats = { name, seconds: 0, sent: 0, failed: 0, failures: [], byKind: {} };
+  const stats: PhaseStats = { name, seconds: 0, sent: 0, failed: 0, failures: [], reasons: {}, byKind: {} };
   phases.set(name, stats);
   startedAt.set(stats, performance.now());
   return stats;
@@ -91,7 +91,9 @@ async function send(step: Step): Promise<void> {
   const fail = (why: string) => {
     stats.failed += 1;
     kind.failed += 1;
-    if (stats.failures.length < 20) stats.failures.push(`${new Date().toISOString()} ${step.kind}: ${why}`);
+    const reason = `${step.kind}: ${why.slice(0, 120)}`;
+    stats.reasons[reason] = (stats.reasons[reason] ?? 0) + 1;
+    if (stats.failures.length < 5) stats.failures.push(`${new Date().toISOString()} ${step.kind}: ${why}`);
   };
   try {
     const headers: Record<string, string> = { ...step.headers };
@@ -105,7 +107,7 @@ async function send(step: Step): Promise<void> {
       signal: AbortSignal.timeout(10_000),
     });
     const text = await res.body.text();
-    if (res.statusCode !== step.expected) return fail(`${res.statusCode} ${text.slice(0, 200)}`);
+    if (res.statusCode !== step.expected) return fail(`${res.statusCode} ${codeOf(text)}`);
     const next = step.then?.(text ? JSON.parse(text) : undefined);
     if (next) followUps.push(next);
   } catch (err) {
@@ -113,6 +115,15 @@ async function send(step: Step): Promise<void> {
     fail(`${e.code ?? e.cause?.code ?? e.name}: ${e.message}`);
   } finally {
     inFlight -= 1;
+  }
+}
+
+/** The problem code of an error answer, or the start of its body. */
+function codeOf(text: string): string {
+  try {
+    return String((JSON.parse(text) as { code?: string }).code);
+  } catch {
+    return text.slice(0, 80);
   }
 }
 

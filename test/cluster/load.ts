@@ -11,6 +11,7 @@ export interface LoadOptions {
   /** Keep-alive connections to the gateway. */
   connections: number;
   tokens: string[];
+  /** Products to order (one unit each; the order is cancelled again): ones with plenty of stock. */
   productIds: string[];
 }
 
@@ -21,6 +22,8 @@ export interface PhaseStats {
   failed: number;
   /** The first failures, with their time, kind and status or error. */
   failures: string[];
+  /** Failures counted by kind of request and status or error. */
+  reasons: Record<string, number>;
   byKind: Record<string, { sent: number; failed: number }>;
 }
 
@@ -48,7 +51,9 @@ export async function loadUsers(base: string, count: number): Promise<string[]> 
 
 /** Starts the load in its own thread; the first phase is `baseline`. */
 export function startLoad(options: LoadOptions): Load {
-  const worker = new Worker(new URL('./load-worker.ts', import.meta.url), { workerData: options });
+  // The worker is TypeScript too: it registers tsx in its own thread before loading the file.
+  const file = JSON.stringify(new URL('./load-worker.ts', import.meta.url).href);
+  const worker = new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${file}); })`, { eval: true, workerData: options });
   const result = new Promise<PhaseStats[]>((done, fail) => {
     worker.once('message', (message: { type: 'stats'; phases: PhaseStats[] }) => done(message.phases));
     worker.once('error', fail);

@@ -4,7 +4,7 @@
  * time) as the kubelet reports it just before the pod object goes away.
  */
 import { PassThrough } from 'node:stream';
-import { CoreV1Api, Log, Watch, type V1Pod } from '@kubernetes/client-node';
+import { CoreV1Api, Log, makeInformer, type Informer, type V1Pod } from '@kubernetes/client-node';
 import type { Kube } from './cluster.js';
 
 export interface Termination {
@@ -26,7 +26,8 @@ export class PodTerminations {
   readonly ended = new Map<string, Termination>();
   readonly #deleting = new Map<string, Termination>();
   readonly #waiters = new Map<string, (t: Termination) => void>();
-  #abort: AbortController | undefined;
+  #informer: Informer<V1Pod> | undefined;
+  #stopped = false;
 
   private constructor(
     private readonly kube: Kube,
@@ -35,18 +36,24 @@ export class PodTerminations {
 
   static async start(kube: Kube, namespace: string): Promise<PodTerminations> {
     const terminations = new PodTerminations(kube, namespace);
-    terminations.#abort = await new Watch(kube.config).watch(
-      `/api/v1/namespaces/${namespace}/pods`,
-      {},
-      (type: string, pod: V1Pod) => terminations.#onEvent(type, pod),
-      () => undefined,
-    );
+    // An informer (list, then watch, resumed whenever the API server ends the watch): a bare watch here
+    // ends after a few seconds and would miss the deletions that come later.
+    const core = kube.config.makeApiClient(CoreV1Api);
+    const informer = makeInformer(kube.config, `/api/v1/namespaces/${namespace}/pods`, () => core.listNamespacedPod({ namespace }));
+    informer.on('update', (pod) => terminations.#onEvent('MODIFIED', pod));
+    informer.on('delete', (pod) => terminations.#onEvent('DELETED', pod));
+    informer.on('error', () => {
+      if (!terminations.#stopped) setTimeout(() => void informer.start(), 500);
+    });
+    await informer.start();
+    terminations.#informer = informer;
     return terminations;
   }
 
   #onEvent(type: string, pod: V1Pod): void {
     const name = pod.metadata!.name!;
     if (!pod.metadata!.deletionTimestamp) return;
+    if (this.ended.has(name)) return;
     const grace = pod.metadata!.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
     const record = this.#deleting.get(name) ?? {
       pod: name,
@@ -108,7 +115,8 @@ export class PodTerminations {
   }
 
   stop(): void {
-    this.#abort?.abort();
+    this.#stopped = true;
+    void this.#informer?.stop();
   }
 }
 

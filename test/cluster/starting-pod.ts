@@ -5,6 +5,7 @@
  * service keeps trying to reach Postgres (within STARTUP_TIMEOUT_MS) - it is starting when it is deleted.
  */
 import * as assert from 'uvu/assert';
+import { eventually } from '../support/broker.js';
 import type { Checks } from './checks.js';
 import type { Kube } from './cluster.js';
 import type { PodTerminations } from './pod-terminations.js';
@@ -12,6 +13,8 @@ import type { Release } from './release.js';
 
 /** How long after the preStop sleep a starting service may take to exit. */
 const PROMPT_MS = 5_000;
+/** How long the process must have been running (and not ready) before it counts as starting. */
+const STARTING_MS = 3_000;
 
 export async function startingPodCheck(kube: Kube, release: Release, terminations: PodTerminations, checks: Checks, out: (line: string) => void): Promise<void> {
   await checks.check(`${release.mode}: a pod deleted while its service is still starting exits promptly`, async () => {
@@ -30,10 +33,15 @@ export async function startingPodCheck(kube: Kube, release: Release, termination
       spec: { ...spec, restartPolicy: 'Never' },
     };
     await kube.kubectl(['apply', '-n', release.namespace, '-f', '-'], JSON.stringify(pod));
-    await kube.kubectl(['wait', `pod/${name}`, '-n', release.namespace, '--for=jsonpath={.status.phase}=Running', '--timeout=60s']);
-    const running = await kube.json(['get', 'pod', name, '-n', release.namespace]);
-    const state = running.status.containerStatuses[0];
-    assert.ok(state.state.running && !state.ready, `the probe pod is not starting: ${JSON.stringify(state.state)}`);
+    // Starting = its process has run for a while without becoming ready (and without giving up).
+    const state = await eventually(async () => {
+      const status = (await kube.json(['get', 'pod', name, '-n', release.namespace])).status.containerStatuses?.[0];
+      if (status?.state.terminated) return status;
+      const since = status?.state.running ? Date.now() - new Date(status.state.running.startedAt).getTime() : 0;
+      return since >= STARTING_MS ? status : undefined;
+    }, 90_000, 'the probe pod running');
+    const log = await kube.kubectl(['logs', name, '-n', release.namespace]).catch(() => '');
+    assert.ok(state.state.running && !state.ready, `the probe pod is not starting after ${STARTING_MS / 1000} s: ${JSON.stringify(state.state)}; its log ends:\n${log.trim().split('\n').slice(-3).join('\n')}`);
     const preStopMs = (container.lifecycle?.preStop?.sleep?.seconds ?? 0) * 1000;
     const ended = await terminations.deleteAndFollow(name, container.name, 120_000);
     const tookMs = (ended.finishedAt ?? Infinity) - ended.deletedAt;
