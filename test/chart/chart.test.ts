@@ -12,6 +12,8 @@ import {
   disruptionBudgetProblems,
   networkPolicyProblems,
   parseManifests,
+  podTemplateProblems,
+  rabbitmqProblems,
   schemaProblems,
   unknownFieldProblems,
   type K8sObject,
@@ -99,10 +101,48 @@ chart('generates secrets on install (an Ed25519 JWT key among them) and never pu
   const data = secret.data as Record<string, string>;
   const pem = Buffer.from(data['jwt-private-key']!, 'base64').toString();
   assert.match(pem, /^-----BEGIN PRIVATE KEY-----/);
-  assert.ok(Object.keys(data).includes('orders-database-url'));
+  assert.equal(Object.keys(data).sort(), [
+    'catalog-db-password', 'jwt-private-key', 'notifications-db-password', 'orders-db-password', 'payments-db-password', 'postgres-password', 'rabbitmq-password', 'users-db-password',
+  ]);
   const values = readFileSync(join(CHART, 'values.yaml'), 'utf8');
   assert.not.match(values, /password:|PRIVATE KEY/i);
-  assert.equal(render('', ['--set', 'generateSecrets=false']).filter((o) => o.kind === 'Secret'), []);
+});
+
+chart('with existingSecret makes no Secret and takes every password and the key from that one', () => {
+  const objects = render('', ['--set', 'existingSecret=shop-secrets']);
+  assert.equal(objects.filter((o) => o.kind === 'Secret'), []);
+  const refs = JSON.stringify(objects).match(/"secretKeyRef":\{"name":"[^"]+"/g)!;
+  assert.ok(refs.length > 10);
+  assert.equal([...new Set(refs)], ['"secretKeyRef":{"name":"shop-secrets"']);
+  const orders = deploymentOf(objects, 'orders').spec.template.spec.containers[0].env;
+  assert.equal(orders.find((e: { name: string }) => e.name === 'DATABASE_URL'), { name: 'DATABASE_URL', value: 'postgres://orders:$(DATABASE_PASSWORD)@switchyard-postgres:5432/orders' });
+  assert.ok(orders.findIndex((e: { name: string }) => e.name === 'DATABASE_PASSWORD') < orders.findIndex((e: { name: string }) => e.name === 'DATABASE_URL'), 'the password is defined before the URL that expands it');
+});
+
+chart("creates each service's role and database in an idempotent Job per release revision, not in the Postgres pod", () => {
+  const objects = render();
+  const job = objects.find((o) => o.kind === 'Job')!;
+  assert.is(job.metadata.name, 'switchyard-postgres-setup-1');
+  const script = (objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'switchyard-postgres-setup') as any).data['ensure-databases.sh'] as string;
+  assert.equal([...script.matchAll(/^ensure (\w+) "\$(\w+)"$/gm)].map((m) => `${m[1]}:${m[2]}`), [
+    'catalog:CATALOG_DB_PASSWORD', 'notifications:NOTIFICATIONS_DB_PASSWORD', 'orders:ORDERS_DB_PASSWORD', 'payments:PAYMENTS_DB_PASSWORD', 'users:USERS_DB_PASSWORD',
+  ]);
+  assert.match(script, "SELECT format('CREATE DATABASE %I OWNER %I', :'name', :'name') WHERE NOT EXISTS");
+  const jobEnv = job.spec.template.spec.containers[0].env.map((e: { name: string }) => e.name);
+  assert.ok(jobEnv.includes('USERS_DB_PASSWORD') && jobEnv.includes('PGPASSWORD'));
+  const postgres = objects.find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'switchyard-postgres')!;
+  assert.equal(postgres.spec.template.spec.containers[0].env.map((e: { name: string }) => e.name), ['PGDATA', 'POSTGRES_PASSWORD']);
+});
+
+chart('refuses to render pools that do not fit in postgresql.maxConnections, and the HA values fit', () => {
+  const ha = render('ci/ha-values.yaml');
+  const postgres = ha.find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'switchyard-postgres')!;
+  assert.equal(postgres.spec.template.spec.containers[0].args, ['postgres', '-c', 'max_connections=250']);
+  const env = envOf(deploymentOf(ha, 'catalog'));
+  assert.is(env.DATABASE_POOL_MAX, '20');
+  const tooMany = helmRun(['template', 'switchyard', '.', '--set', 'defaults.replicas=4']);
+  assert.is.not(tooMany.status, 0);
+  assert.match(tooMany.output, 'postgresql.maxConnections is 250, but the services may open 325 connections');
 });
 
 chart('renders the EndpointSlice RBAC and k8s:/// targets only in k8s discovery mode', () => {
@@ -124,6 +164,39 @@ chart('renders the EndpointSlice RBAC and k8s:/// targets only in k8s discovery 
   assert.is(orders.automountServiceAccountToken, true);
   const env = Object.fromEntries(orders.containers[0].env.filter((e: { value?: string }) => e.value).map((e: { name: string; value: string }) => [e.name, e.value]));
   assert.is(env.PAYMENTS_GRPC_TARGET, 'k8s:///switchyard-payments-grpc.switchyard:grpc');
+});
+
+chart('keeps chart and app versions out of pod templates, spreads service pods, and gives every probe a timeout', () => {
+  for (const file of VARIANTS) {
+    const objects = render(file);
+    assert.equal(podTemplateProblems(objects), [], label(file));
+  }
+});
+
+chart('runs RabbitMQ with a writable log directory, an absolute watermark, cheap probes and a stable cookie mode', () => {
+  assert.equal(rabbitmqProblems(render()), []);
+  const config = (render().find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'switchyard-rabbitmq-config') as any).data['20-switchyard.conf'];
+  assert.match(config, /^vm_memory_high_watermark\.absolute = 256MiB$/m);
+});
+
+chart('lets DNS out to any address on port 53 and the API server only to the CIDRs given (k8s discovery)', () => {
+  const objects = render('ci/k8s-discovery-values.yaml');
+  const policy = (n: string) => objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === `switchyard-${n}`)!;
+  assert.equal(policy('allow-dns').spec.egress, [{ ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] }]);
+  assert.equal(policy('kube-api-egress').spec.egress, [{ to: [{ ipBlock: { cidr: '10.244.0.1/32' } }], ports: [{ protocol: 'TCP', port: 443 }, { protocol: 'TCP', port: 6443 }] }]);
+  const missing = helmRun(['template', 'switchyard', '.', '--set', 'discovery.mode=k8s']);
+  assert.is.not(missing.status, 0);
+  assert.match(missing.output, 'discovery.mode k8s with networkPolicy.enabled needs networkPolicy.apiServerCidrs');
+});
+
+chart('accepts image references with a registry port or a digest, and rejects latest or no tag', () => {
+  for (const image of ['registry.local:5000/postgres:17.5-bookworm', 'postgres@sha256:' + 'a'.repeat(64), 'ghcr.io/acme/rabbitmq:4.1.4@sha256:' + 'b'.repeat(64)]) {
+    const lint = helmRun(['lint', '--strict', '.', '--set', `postgresql.image=${image}`, '--set', `services.users.image=${image}`]);
+    assert.is(lint.status, 0, `${image}: ${lint.output}`);
+  }
+  for (const image of ['postgres:latest', 'postgres', 'registry.local:5000/postgres']) {
+    assert.is.not(helmRun(['lint', '--strict', '.', '--set', `postgresql.image=${image}`]).status, 0, image);
+  }
 });
 
 chart('the schema rejects a misspelt key', () => {
@@ -181,6 +254,8 @@ chart('skaffold.yaml refers only to Dockerfiles, targets, services, charts and f
 // The checks themselves, on deliberately broken inputs: each must fail when its rule is broken.
 const good = () => render('ci/ha-values.yaml');
 const deploymentOf = (objects: K8sObject[], n: string) => objects.find((o) => o.kind === 'Deployment' && o.metadata.name === `switchyard-${n}`)!;
+const envOf = (o: K8sObject): Record<string, string> =>
+  Object.fromEntries(o.spec.template.spec.containers[0].env.filter((e: { value?: string }) => e.value !== undefined).map((e: { name: string; value: string }) => [e.name, e.value]));
 
 chart('checks catch broken manifests: a missing limit, a writable root, a root user, latest, no probe', () => {
   const objects = good();
@@ -205,6 +280,39 @@ chart('checks catch broken manifests: a multi-replica Deployment without PDB, a 
   const withoutPolicies = good().filter((o) => o.kind !== 'NetworkPolicy');
   assert.is(networkPolicyProblems(withoutPolicies).length, 8);
   assert.ok(networkPolicyProblems(withoutPolicies).includes('Deployment/switchyard-gateway: no NetworkPolicy selects its pods'));
+});
+
+chart('checks catch broken manifests: a version label on a pod template, no spread, a probe without timeout', () => {
+  const objects = good();
+  const orders = deploymentOf(objects, 'orders');
+  orders.spec.template.metadata.labels['helm.sh/chart'] = 'switchyard-0.1.0';
+  delete orders.spec.template.spec.topologySpreadConstraints;
+  delete orders.spec.template.spec.containers[0].readinessProbe.timeoutSeconds;
+  const postgres = objects.find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'switchyard-postgres')!;
+  postgres.spec.template.metadata.labels['app.kubernetes.io/version'] = '0.1.0';
+  assert.equal(podTemplateProblems(objects), [
+    'Deployment/switchyard-orders: pod template label helm.sh/chart',
+    'Deployment/switchyard-orders: no topology spread',
+    'Deployment/switchyard-orders container orders: readinessProbe without timeoutSeconds >= 2',
+    'StatefulSet/switchyard-postgres: pod template label app.kubernetes.io/version',
+  ]);
+});
+
+chart('checks catch broken manifests: RabbitMQ without log volume, relative watermark, exec readiness, recursive fsGroup', () => {
+  const objects = render();
+  const rabbit = objects.find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'switchyard-rabbitmq')!;
+  const pod = rabbit.spec.template.spec;
+  pod.containers[0].volumeMounts = pod.containers[0].volumeMounts.filter((m: { mountPath: string }) => m.mountPath !== '/var/log/rabbitmq');
+  pod.containers[0].readinessProbe = { exec: { command: ['rabbitmq-diagnostics', '-q', 'check_port_connectivity'] }, periodSeconds: 10, timeoutSeconds: 10 };
+  delete pod.securityContext.fsGroupChangePolicy;
+  const config = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'switchyard-rabbitmq-config') as any;
+  config.data['20-switchyard.conf'] = 'vm_memory_high_watermark.relative = 0.4\n';
+  assert.equal(rabbitmqProblems(objects), [
+    'RabbitMQ: /var/log/rabbitmq is not writable (read-only root)',
+    'RabbitMQ: readinessProbe boots an Erlang VM (exec)',
+    'RabbitMQ: fsGroupChangePolicy is not OnRootMismatch',
+    'RabbitMQ: no absolute memory watermark',
+  ]);
 });
 
 chart('checks catch broken manifests: an invalid value and an unknown field', async () => {

@@ -48,7 +48,7 @@ function cleanStops(terminations: Termination[]): string[] {
 export async function disruptionChecks(kube: Kube, release: Release, checks: Checks, out: (line: string) => void): Promise<void> {
   const products = await request(`${release.base}/api/products?limit=100`);
   // Orders hold a unit until the cancellation's event releases it: only products with plenty of stock.
-  const productIds = (products.body.items as Array<{ id: string; stock: number }>).filter((p) => p.stock >= 40).map((p) => p.id);
+  const productIds = (products.body.items as Array<{ id: string; stock: number }>).filter((p) => p.stock >= 60).map((p) => p.id);
   const tokens = await loadUsers(release.base, 3);
   const terminations = await PodTerminations.start(kube, release.namespace);
   const load = startLoad({ base: release.base, rate: RATE, connections: 12, tokens, productIds });

@@ -59,8 +59,11 @@ function nextStep(): Step {
     { kind: 'list orders', method: 'GET', path: '/api/orders?limit=5', token, expected: 200 },
     { kind: 'list notifications', method: 'GET', path: '/api/notifications?limit=5', token, expected: 200 },
   ];
-  // Every third request continues an order flow or starts one; the rest are reads.
-  if (counter % 3 === 0) return followUps.shift() ?? placeOrder(token);
+  // An order flow under way goes first (so orders do not pile up holding stock); every third request
+  // starts a new flow; the rest are reads.
+  const followUp = followUps.shift();
+  if (followUp) return followUp;
+  if (counter % 3 === 0) return placeOrder(token);
   return reads[counter % reads.length]!;
 }
 
