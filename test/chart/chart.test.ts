@@ -251,6 +251,44 @@ chart('skaffold.yaml refers only to Dockerfiles, targets, services, charts and f
   for (const profile of skaffold.profiles) for (const file of profile.manifests?.rawYaml ?? []) assert.ok(existsSync(join(ROOT, file)), file);
 });
 
+/**
+ * A profile as skaffold applies it: each field the profile sets is merged into the base config (maps
+ * recursively, so a profile's deploy.kubectl joins the base deploy.helm), then its JSON patches run.
+ * Only `remove` patches are modelled: the only kind skaffold.yaml uses.
+ */
+function activateProfile(config: any, name: string): any {
+  const profile = config.profiles.find((p: { name: string }) => p.name === name);
+  const merge = (base: any, over: any): any =>
+    over && typeof over === 'object' && !Array.isArray(over) && base && typeof base === 'object' && !Array.isArray(base)
+      ? Object.fromEntries([...new Set([...Object.keys(base), ...Object.keys(over)])].map((k) => [k, k in over ? merge(base[k], over[k]) : base[k]]))
+      : over ?? base;
+  const { name: _name, patches = [], ...fields } = profile;
+  const result = merge(structuredClone(config), fields);
+  for (const patch of patches) {
+    assert.is(patch.op, 'remove', 'only remove patches are modelled');
+    const keys = patch.path.split('/').slice(1);
+    const parent = keys.slice(0, -1).reduce((o: any, k: string) => o[k], result);
+    delete parent[keys.at(-1)];
+  }
+  return result;
+}
+
+chart('skaffold -p kubectl deploys only the plain manifests, and the gateway forward does not collide with kind', () => {
+  const skaffold = parse(readFileSync(join(ROOT, 'skaffold.yaml'), 'utf8'));
+  const kubectl = activateProfile(skaffold, 'kubectl');
+  assert.equal(Object.keys(kubectl.deploy).sort(), ['kubeContext', 'kubectl']);
+  assert.equal(kubectl.manifests.rawYaml, ['k8s/switchyard.yaml']);
+  const dev = activateProfile(skaffold, 'dev');
+  assert.equal(Object.keys(dev.deploy).sort(), ['helm', 'kubeContext']);
+  assert.is(dev.deploy.helm.releases[0].setValues.devMode, true);
+  const kind = parse(readFileSync(join(ROOT, 'k8s/kind-cluster.yaml'), 'utf8'));
+  const hostPorts = kind.nodes.flatMap((n: { extraPortMappings?: Array<{ hostPort: number }> }) => (n.extraPortMappings ?? []).map((m) => m.hostPort));
+  for (const forward of skaffold.portForward) assert.not.ok(hostPorts.includes(forward.localPort), `localhost:${forward.localPort} is also a kind host port`);
+  // Without the patch, skaffold would run the chart's helm deploy as well (the finding this guards).
+  const unpatched = { ...skaffold, profiles: skaffold.profiles.map((p: { name: string; patches?: unknown }) => (p.name === 'kubectl' ? { ...p, patches: [] } : p)) };
+  assert.equal(Object.keys(activateProfile(unpatched, 'kubectl').deploy).sort(), ['helm', 'kubeContext', 'kubectl']);
+});
+
 // The checks themselves, on deliberately broken inputs: each must fail when its rule is broken.
 const good = () => render('ci/ha-values.yaml');
 const deploymentOf = (objects: K8sObject[], n: string) => objects.find((o) => o.kind === 'Deployment' && o.metadata.name === `switchyard-${n}`)!;
