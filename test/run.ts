@@ -5,7 +5,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createLogger } from '@switchyard/kit/log';
@@ -33,9 +33,14 @@ if (typecheck.status !== 0) {
 }
 process.stdout.write('typecheck passed\n');
 
+/** The checkout's changes as git sees them (null outside a git work tree): tests must add none. */
+function gitStatus(): string[] | null {
+  const status = spawnSync('git', ['status', '--porcelain', '--untracked-files=all'], { cwd: ROOT, encoding: 'utf8' });
+  return status.status === 0 ? status.stdout.split('\n').filter(Boolean) : null;
+}
+const statusBefore = gitStatus();
+
 const dataDir = await mkdtemp(join(tmpdir(), 'switchyard-test-'));
-// As root, Postgres runs as the postgres user, which must be able to enter this directory.
-await chmod(dataDir, 0o755);
 let postgres: PostgresServer | undefined;
 let rabbit: RabbitMqServer | undefined;
 const cleanUp = async () => {
@@ -91,12 +96,17 @@ try {
   await cleanUp();
 }
 
+// A test or a service that wrote into the checkout (outside the git-ignored folders) fails the run.
+const statusAfter = gitStatus();
+const written = statusBefore && statusAfter ? statusAfter.filter((line) => !statusBefore.includes(line)) : [];
+if (written.length > 0) process.stdout.write(`\nFAIL the run wrote into the checkout (git status --porcelain):\n${written.join('\n')}\n`);
+
 // eslint-disable-next-line no-control-regex
 const plain = output.replace(/\x1b\[[0-9;]*m/g, '');
 const total = Number(/Total:\s+(\d+)/.exec(plain)?.[1] ?? 0);
 const passed = Number(/Passed:\s+(\d+)/.exec(plain)?.[1] ?? 0);
 // uvu's total leaves skipped tests out.
-let failed = total - passed;
+let failed = total - passed + (written.length > 0 ? 1 : 0);
 // A suite that crashed before reporting (an import error, an unhandled rejection) is a failure too.
 if (exitCode !== 0 && failed === 0) failed = 1;
 

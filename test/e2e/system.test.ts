@@ -110,11 +110,13 @@ e2e('answers an unknown route with a 404 problem', async () => {
 e2e('every service instance serves /healthz, /readyz and /metrics', async () => {
   if (!local) return; // a remote deployment exposes only the gateway
   for (const instance of local.system.instances) {
-    assert.equal((await request(`${instance.url}/healthz`)).body, { status: 'ok' }, instance.label);
-    const ready = await request(`${instance.url}/readyz`);
+    assert.equal((await request(`${instance.adminUrl}/healthz`)).body, { status: 'ok' }, instance.label);
+    const ready = await request(`${instance.adminUrl}/readyz`);
     assert.is(ready.status, 200, `${instance.label} ready`);
-    const metrics = await request(`${instance.url}/metrics`);
+    const metrics = await request(`${instance.adminUrl}/metrics`);
     assert.match(metrics.text, new RegExp(`process_resident_memory_bytes\\{service="${instance.service}"\\}`));
+    // The public API port serves only the API.
+    if (instance.url) assert.is((await request(`${instance.url}/metrics`)).status, 404, `${instance.label} /metrics on the API port`);
   }
 });
 
@@ -210,7 +212,8 @@ e2e('stops leaving no process and no listening port behind', async () => {
   assert.is(pids.length, 8 + 3, 'eight service processes, postgres, rabbitmq and epmd');
   await system.stop();
   assert.equal(pids.filter(isAlive), []);
-  const ports = [...local.system.instances.flatMap((i) => [Number(new URL(i.url).port), Number(i.grpcAddress?.split(':')[1] ?? 0)]).filter(Boolean), PORTS.postgresPort, PORTS.amqpPort, PORTS.amqpPort + 20000, PORTS.epmdPort];
+  const portOf = (url: string | undefined) => (url ? Number(new URL(url).port) : 0);
+  const ports = [...local.system.instances.flatMap((i) => [portOf(i.url), portOf(i.adminUrl), Number(i.grpcAddress?.split(':')[1] ?? 0)]).filter(Boolean), PORTS.postgresPort, PORTS.amqpPort, PORTS.amqpPort + 20000, PORTS.epmdPort];
   const listening = [];
   for (const port of ports) if (await isListening(port)) listening.push(port);
   assert.equal(listening, []);

@@ -26,4 +26,11 @@ configExit('gateway exits 1 when an upstream URL is not http(s)', async () => {
   assert.match(fatal.problems[0], /^USERS_URL\.0: /);
 });
 
+configExit('gateway exits 1 when USERS_URL is a k8s:// target and JWKS_URL is missing (instead of "Invalid URL" later)', async () => {
+  const child = await startChild('services/gateway/src/main.ts', { USERS_URL: 'k8s://users.shop:http' });
+  assert.equal(await child.exited, { code: 1, signal: null });
+  const fatal = JSON.parse(child.lines.find((l) => l.includes('"level":"fatal"'))!);
+  assert.equal(fatal.problems, ['JWKS_URL: is required when USERS_URL is a k8s:// target (e.g. http://users:8080/.well-known/jwks.json)']);
+});
+
 configExit.run();

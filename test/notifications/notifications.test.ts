@@ -30,6 +30,7 @@ const streams: SseClient[] = [];
 const notificationsEnv = (queue: string, exchange = names.exchange) => ({
   HTTP_HOST: '127.0.0.1',
   HTTP_PORT: '0',
+  ADMIN_PORT: '0',
   DATABASE_URL: notesDb.url,
   AMQP_URL: amqpUrl(),
   EVENTS_EXCHANGE: exchange,

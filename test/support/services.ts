@@ -14,7 +14,10 @@ import { startUsers } from '@switchyard/users/service';
 
 /** A service started in this process on free ports, with its base URL and gRPC address. */
 export interface TestService {
+  /** The public API (none for payments). */
   url: string;
+  /** The admin listener: /healthz, /readyz, /metrics. */
+  adminUrl: string;
   grpcAddress: string;
   started: StartedService;
   stop: () => Promise<void>;
@@ -22,13 +25,14 @@ export interface TestService {
 
 type Env = Record<string, string>;
 
-const LOCAL: Env = { HTTP_HOST: '127.0.0.1', HTTP_PORT: '0', GRPC_PORT: '0', NODE_ENV: 'test' };
+const LOCAL: Env = { HTTP_HOST: '127.0.0.1', HTTP_PORT: '0', ADMIN_PORT: '0', GRPC_PORT: '0', NODE_ENV: 'test' };
 
 /** Starts a service through its own config reader and start function, as its main.ts does. */
 async function startTest<C>(readConfig: (env: Env) => C, start: (config: C, log: Logger) => Promise<StartedService>, log: Logger, env: Env): Promise<TestService> {
   const started = await start(readConfig({ ...LOCAL, ...env }), log);
   return {
-    url: `http://127.0.0.1:${started.httpPort}`,
+    url: `http://127.0.0.1:${started.httpPort ?? 0}`,
+    adminUrl: `http://127.0.0.1:${started.adminPort ?? 0}`,
     grpcAddress: `127.0.0.1:${started.grpcPort ?? 0}`,
     started,
     stop: () => stopService(started),

@@ -11,8 +11,13 @@ export interface SystemAddresses {
 /** One deployable of the local system. */
 export interface ServiceDefinition {
   name: string;
-  /** Added to the HTTP base port (8080 by default); replica n listens 100·n higher. */
+  /**
+   * Added to the HTTP base port (8080 by default) for its API, and to base + 2000 for its admin port
+   * (health, readiness, metrics); replica n listens 100·n higher.
+   */
   httpPortOffset: number;
+  /** Whether it has a public HTTP API (payments speaks gRPC only). */
+  api: boolean;
   /** Added to the gRPC base port (9080 by default), for services that serve gRPC. */
   grpcPortOffset?: number;
   /** Whether it owns a Postgres database (and gets DATABASE_URL). */
@@ -25,6 +30,7 @@ export const SERVICES: readonly ServiceDefinition[] = [
   {
     name: 'users',
     httpPortOffset: 1,
+    api: true,
     grpcPortOffset: 1,
     database: true,
     env: (a) => ({ JWT_PRIVATE_KEY: a.jwtPrivateKey, AMQP_URL: a.amqpUrl }),
@@ -32,6 +38,7 @@ export const SERVICES: readonly ServiceDefinition[] = [
   {
     name: 'catalog',
     httpPortOffset: 2,
+    api: true,
     grpcPortOffset: 2,
     database: true,
     env: (a) => ({ AMQP_URL: a.amqpUrl }),
@@ -39,6 +46,7 @@ export const SERVICES: readonly ServiceDefinition[] = [
   {
     name: 'payments',
     httpPortOffset: 4,
+    api: false,
     grpcPortOffset: 4,
     database: true,
     env: () => ({}),
@@ -46,6 +54,7 @@ export const SERVICES: readonly ServiceDefinition[] = [
   {
     name: 'orders',
     httpPortOffset: 3,
+    api: true,
     database: true,
     env: (a) => ({
       AMQP_URL: a.amqpUrl,
@@ -57,12 +66,14 @@ export const SERVICES: readonly ServiceDefinition[] = [
   {
     name: 'notifications',
     httpPortOffset: 5,
+    api: true,
     database: true,
     env: (a) => ({ AMQP_URL: a.amqpUrl }),
   },
   {
     name: 'gateway',
     httpPortOffset: 0,
+    api: true,
     database: false,
     env: (a) => ({
       USERS_URL: a.httpUrls('users').join(','),
@@ -78,9 +89,14 @@ export function grpcPort(service: ServiceDefinition, basePort: number, replica: 
   return service.grpcPortOffset === undefined ? undefined : basePort + 1000 + service.grpcPortOffset + 100 * replica;
 }
 
-/** The port of a replica (0-based) of a service. */
-export function httpPort(service: ServiceDefinition, basePort: number, replica: number): number {
-  return basePort + service.httpPortOffset + 100 * replica;
+/** The API port of a replica (0-based) of a service, when it has an HTTP API. */
+export function httpPort(service: ServiceDefinition, basePort: number, replica: number): number | undefined {
+  return service.api ? basePort + service.httpPortOffset + 100 * replica : undefined;
+}
+
+/** The admin port (/healthz, /readyz, /metrics) of a replica of a service. */
+export function adminPort(service: ServiceDefinition, basePort: number, replica: number): number {
+  return basePort + 2000 + service.httpPortOffset + 100 * replica;
 }
 
 /** The entry file of a service, relative to the repository root. */

@@ -5,7 +5,7 @@ import { ManagedProcess } from './managed-process.js';
 import { assertPortsFree } from './ports.js';
 import { provisionDatabase, startPostgres, type PostgresServer } from './postgres-server.js';
 import { startRabbitMq, type RabbitMqServer } from './rabbitmq-server.js';
-import { SERVICES, databaseName, grpcPort, httpPort, serviceEntry, type ServiceDefinition, type SystemAddresses } from './service-catalog.js';
+import { SERVICES, adminPort, databaseName, grpcPort, httpPort, serviceEntry, type ServiceDefinition, type SystemAddresses } from './service-catalog.js';
 
 export interface SystemOptions {
   /** The repository root (services are started from their sources there). */
@@ -34,7 +34,10 @@ export interface ServiceInstance {
   service: string;
   replica: number;
   label: string;
-  url: string;
+  /** The base URL of its public API; none for a gRPC-only service. */
+  url: string | undefined;
+  /** The base URL of its admin listener: /healthz, /readyz, /metrics. */
+  adminUrl: string;
   /** host:port of its gRPC server, when it has one. */
   grpcAddress?: string | undefined;
   process: ManagedProcess;
@@ -127,7 +130,12 @@ export class LocalSystem {
     const servicePorts = SERVICES.flatMap((s) =>
       Array.from({ length: this.#replicas(s) }, (_, r) => {
         const grpc = grpcPort(s, options.httpBasePort, r);
-        return [[httpPort(s, options.httpBasePort, r), `${s.name} HTTP`] as const, ...(grpc ? [[grpc, `${s.name} gRPC`] as const] : [])];
+        const http = httpPort(s, options.httpBasePort, r);
+        return [
+          ...(http ? [[http, `${s.name} HTTP`] as const] : []),
+          [adminPort(s, options.httpBasePort, r), `${s.name} admin`] as const,
+          ...(grpc ? [[grpc, `${s.name} gRPC`] as const] : []),
+        ];
       }).flat(),
     );
     await assertPortsFree([...servicePorts, ...(options.databaseUrl ? [] : [[options.postgresPort, 'Postgres'] as const])]);
@@ -185,6 +193,7 @@ export class LocalSystem {
       for (let replica = 0; replica < count; replica++) {
         this.#checkNotStopping();
         const port = httpPort(service, options.httpBasePort, replica);
+        const admin = adminPort(service, options.httpBasePort, replica);
         const grpc = grpcPort(service, options.httpBasePort, replica);
         const label = count > 1 ? `${service.name}#${replica + 1}` : service.name;
         const env: NodeJS.ProcessEnv = {
@@ -192,7 +201,8 @@ export class LocalSystem {
           NODE_ENV: 'development',
           LOG_LEVEL: options.serviceLogLevel,
           HTTP_HOST: '127.0.0.1',
-          HTTP_PORT: String(port),
+          ...(port ? { HTTP_PORT: String(port) } : {}),
+          ADMIN_PORT: String(admin),
           ...(grpc ? { GRPC_PORT: String(grpc) } : {}),
           INSTANCE_ID: `${service.name}-${replica + 1}`,
           ...(service.database ? { DATABASE_URL: databaseUrls.get(databaseName(service.name))! } : {}),
@@ -208,7 +218,8 @@ export class LocalSystem {
           service: service.name,
           replica,
           label,
-          url: `http://127.0.0.1:${port}`,
+          url: port ? `http://127.0.0.1:${port}` : undefined,
+          adminUrl: `http://127.0.0.1:${admin}`,
           grpcAddress: grpc ? `127.0.0.1:${grpc}` : undefined,
           process: child,
         });
@@ -223,7 +234,7 @@ export class LocalSystem {
       this.#checkNotStopping();
       if (!instance.process.running) throw new Error(`${instance.label} exited during start-up (see its log lines above)`);
       try {
-        const res = await fetch(`${instance.url}/readyz`, { signal: AbortSignal.timeout(1000) });
+        const res = await fetch(`${instance.adminUrl}/readyz`, { signal: AbortSignal.timeout(1000) });
         await res.arrayBuffer();
         if (res.status === 200) return;
       } catch {

@@ -5,7 +5,6 @@ import { Histogram, type Registry } from 'prom-client';
 import { KEEPALIVE } from './grpc-keepalive.js';
 import { sharedMetric } from './metrics.js';
 import type { MethodName } from './grpc-server.js';
-import { registerK8sResolver } from './k8s-resolver.js';
 import { fromServiceError } from './grpc-status.js';
 import { REQUEST_ID_HEADER } from './identity.js';
 
@@ -26,7 +25,8 @@ export interface GrpcClientOptions {
   /**
    * `dns:///payments-grpc.switchyard:9090` on Kubernetes (a headless Service, so DNS returns every
    * ready pod), `k8s:///payments.switchyard:grpc` (EndpointSlices watched through the API: changes
-   * are followed at once), or `ipv4:127.0.0.1:9084,127.0.0.1:9184` locally.
+   * are followed at once; register the resolver first with k8s-resolver's enableK8sDiscovery(), which
+   * loads @kubernetes/client-node only for processes that use it), or `ipv4:127.0.0.1:9084,127.0.0.1:9184`.
    */
   target: string;
   /** The deadline of every call unless the call sets its own. */
@@ -98,7 +98,6 @@ export class GrpcClient<D extends ServiceDefinition> {
     ctor: ClientConstructor<D>,
     private readonly options: GrpcClientOptions,
   ) {
-    if (options.target.startsWith('k8s:')) registerK8sResolver();
     // Plain HTTP/2 inside the cluster; encryption between pods belongs to the mesh or CNI if wanted.
     this.#client = new ctor(options.target, credentials.createInsecure(), channelOptions(options.serviceName, options.maxAttempts));
     this.#definition = ctor.service;

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { amqpConfig, baseConfigSchema, consumerConfig, grpcServerConfig, loadConfig, port } from '@switchyard/kit/config';
+import { amqpConfig, baseConfigSchema, consumerConfig, databaseConfig, grpcServerConfig, listenerConfig, loadConfig } from '@switchyard/kit/config';
 
 const schema = baseConfigSchema.extend({
-  HTTP_PORT: port(8082),
+  ...listenerConfig(8082),
   ...grpcServerConfig(9082),
-  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
+  ...databaseConfig(20),
   ...amqpConfig(),
   ...consumerConfig('catalog'),
   /** Cache-Control max-age of product responses; stock changes, so it stays short. */

@@ -5,7 +5,7 @@ import { startEventing } from '@switchyard/kit/eventing';
 import { INBOX_MIGRATIONS } from '@switchyard/kit/kit-migrations';
 import type { StartedService } from '@switchyard/kit/lifecycle';
 import type { Logger } from '@switchyard/kit/log';
-import { hostService } from '@switchyard/kit/service-host';
+import { hostService, type StartOptions } from '@switchyard/kit/service-host';
 import { createApp } from './app.js';
 import type { Config } from './config.js';
 import { registerCompensationConsumer } from './events/compensation-consumer.js';
@@ -13,14 +13,13 @@ import { catalogHandlers } from './grpc/catalog-handlers.js';
 import { Catalog } from './products/catalog.js';
 
 /** Wires the catalog (database with the seed, HTTP, gRPC, the compensation consumer) and starts listening. */
-export function startCatalog(config: Readonly<Config>, log: Logger): Promise<StartedService> {
+export function startCatalog(config: Readonly<Config>, log: Logger, start: StartOptions = {}): Promise<StartedService> {
   return hostService(config, log, {
     name: 'catalog',
     migrations: [fileURLToPath(new URL('../migrations', import.meta.url)), INBOX_MIGRATIONS],
-    poolMax: 20,
-    build: async ({ metrics, readiness, pool }) => {
+    build: async ({ metrics, readiness, pool, signal }) => {
       const catalog = new Catalog(pool!);
-      const events = await startEventing(config, { log, metrics, readiness, pool: pool! }, {
+      const events = await startEventing(config, { log, metrics, readiness, pool: pool!, signal }, {
         service: 'catalog',
         relay: false,
         consumers: (connection) =>
@@ -32,5 +31,5 @@ export function startCatalog(config: Readonly<Config>, log: Logger): Promise<Sta
         stop: events.stop,
       };
     },
-  });
+  }, start);
 }

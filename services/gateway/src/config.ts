@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { baseConfigSchema, loadConfig, millis, port, urlList } from '@switchyard/kit/config';
+import { baseConfigSchema, listenerConfig, loadConfig, millis, urlList } from '@switchyard/kit/config';
 
 const schema = baseConfigSchema.extend({
-  HTTP_PORT: port(8080),
+  ...listenerConfig(8080),
   /** Base URLs of the users service; several are balanced across (undici BalancedPool). */
   USERS_URL: urlList().default(['http://127.0.0.1:8081']),
   CATALOG_URL: urlList().default(['http://127.0.0.1:8082']),
@@ -19,6 +19,11 @@ const schema = baseConfigSchema.extend({
   UPSTREAM_CONNECT_TIMEOUT_MS: millis(1000).refine((ms) => ms >= 10, 'must be at least 10'),
   /** Extra attempts for requests that are safe to repeat. */
   UPSTREAM_RETRIES: z.coerce.number().int().min(0).max(5).default(2),
+}).superRefine((config, ctx) => {
+  // The key set's URL is derived from USERS_URL only when that is a plain URL.
+  if (!config.JWKS_URL && config.USERS_URL[0]!.startsWith('k8s://')) {
+    ctx.addIssue({ code: 'custom', path: ['JWKS_URL'], message: 'is required when USERS_URL is a k8s:// target (e.g. http://users:8080/.well-known/jwks.json)' });
+  }
 });
 
 export type Config = z.output<typeof schema>;

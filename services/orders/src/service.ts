@@ -3,24 +3,24 @@ import { startEventing } from '@switchyard/kit/eventing';
 import { OUTBOX_MIGRATIONS } from '@switchyard/kit/kit-migrations';
 import type { StartedService } from '@switchyard/kit/lifecycle';
 import type { Logger } from '@switchyard/kit/log';
-import { hostService } from '@switchyard/kit/service-host';
+import { hostService, type StartOptions } from '@switchyard/kit/service-host';
 import { createApp } from './app.js';
 import type { Config } from './config.js';
 import { connectDependencies } from './dependencies/clients.js';
 import { Ordering } from './domain/ordering.js';
 
 /** Wires orders (event store, outbox relay, gRPC clients, expiry sweeper, HTTP) and starts listening. */
-export function startOrders(config: Readonly<Config>, log: Logger): Promise<StartedService> {
+export function startOrders(config: Readonly<Config>, log: Logger, start: StartOptions = {}): Promise<StartedService> {
   return hostService(config, log, {
     name: 'orders',
     migrations: [fileURLToPath(new URL('../migrations', import.meta.url)), OUTBOX_MIGRATIONS],
-    build: async ({ metrics, readiness, pool }) => {
-      const deps = connectDependencies(config, metrics.registry, log);
+    build: async ({ metrics, readiness, pool, signal }) => {
+      const deps = await connectDependencies(config, metrics.registry, log);
       const ordering = new Ordering(pool!, deps, log, {
         paymentDeadlineMs: config.PAYMENT_DEADLINE_MS,
         idempotencyTakeoverMs: config.IDEMPOTENCY_TAKEOVER_MS,
       });
-      const events = await startEventing(config, { log, metrics, readiness, pool: pool! }, { service: 'orders', relay: true });
+      const events = await startEventing(config, { log, metrics, readiness, pool: pool!, signal }, { service: 'orders', relay: true });
       let sweeping: Promise<unknown> = Promise.resolve();
       const sweeper = setInterval(() => {
         sweeping = ordering.expireOverdue(config.ORDER_TTL_MS).catch((err) => log.warn({ err }, 'expiry sweep failed'));
@@ -34,5 +34,5 @@ export function startOrders(config: Readonly<Config>, log: Logger): Promise<Star
         ],
       };
     },
-  });
+  }, start);
 }

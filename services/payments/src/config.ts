@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { baseConfigSchema, grpcServerConfig, loadConfig, port } from '@switchyard/kit/config';
+import { baseConfigSchema, databaseConfig, grpcServerConfig, loadConfig, port } from '@switchyard/kit/config';
 
 const schema = baseConfigSchema.extend({
-  HTTP_PORT: port(8084),
+  // gRPC only: no public HTTP API, only the admin port (health, readiness, metrics).
+  ADMIN_PORT: port(10084),
   ...grpcServerConfig(9084),
-  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
+  ...databaseConfig(),
 });
 
 export type Config = z.output<typeof schema>;

@@ -1,6 +1,6 @@
 import { createPrivateKey } from 'node:crypto';
 import { z } from 'zod';
-import { amqpConfig, baseConfigSchema, grpcServerConfig, loadConfig, outboxConfig, port } from '@switchyard/kit/config';
+import { amqpConfig, baseConfigSchema, databaseConfig, grpcServerConfig, listenerConfig, loadConfig, outboxConfig } from '@switchyard/kit/config';
 
 function isEd25519PrivateKey(pem: string): boolean {
   try {
@@ -11,9 +11,9 @@ function isEd25519PrivateKey(pem: string): boolean {
 }
 
 const schema = baseConfigSchema.extend({
-  HTTP_PORT: port(8081),
+  ...listenerConfig(8081),
   ...grpcServerConfig(9081),
-  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
+  ...databaseConfig(),
   ...amqpConfig(),
   ...outboxConfig(),
   /** Ed25519 private key (PKCS#8 PEM) shared by every replica; `\n` escapes are accepted. */

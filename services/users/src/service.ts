@@ -4,7 +4,7 @@ import { startEventing } from '@switchyard/kit/eventing';
 import { OUTBOX_MIGRATIONS } from '@switchyard/kit/kit-migrations';
 import type { StartedService } from '@switchyard/kit/lifecycle';
 import type { Logger } from '@switchyard/kit/log';
-import { hostService } from '@switchyard/kit/service-host';
+import { hostService, type StartOptions } from '@switchyard/kit/service-host';
 import { Accounts } from './accounts/accounts.js';
 import { TokenIssuer } from './accounts/token-issuer.js';
 import { createApp } from './app.js';
@@ -12,12 +12,12 @@ import type { Config } from './config.js';
 import { usersHandlers } from './grpc/users-handlers.js';
 
 /** Wires the users service (database, migrations, keys, outbox relay, HTTP and gRPC) and starts listening. */
-export function startUsers(config: Readonly<Config>, log: Logger): Promise<StartedService> {
+export function startUsers(config: Readonly<Config>, log: Logger, start: StartOptions = {}): Promise<StartedService> {
   return hostService(config, log, {
     name: 'users',
     migrations: [fileURLToPath(new URL('../migrations', import.meta.url)), OUTBOX_MIGRATIONS],
-    build: async ({ metrics, readiness, pool }) => {
-      const events = await startEventing(config, { log, metrics, readiness, pool: pool! }, { service: 'users', relay: true });
+    build: async ({ metrics, readiness, pool, signal }) => {
+      const events = await startEventing(config, { log, metrics, readiness, pool: pool!, signal }, { service: 'users', relay: true });
       const tokens = await TokenIssuer.fromPem(config.JWT_PRIVATE_KEY, {
         issuer: config.JWT_ISSUER,
         audience: config.JWT_AUDIENCE,
@@ -30,5 +30,5 @@ export function startUsers(config: Readonly<Config>, log: Logger): Promise<Start
         stop: events.stop,
       };
     },
-  });
+  }, start);
 }
