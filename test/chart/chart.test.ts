@@ -84,6 +84,24 @@ chart('wires gRPC servers to headless Services and native gRPC probes, and calle
   for (const sa of objects.filter((o) => o.kind === 'ServiceAccount')) assert.is(sa.automountServiceAccountToken, false, sa.metadata.name);
 });
 
+chart('probes and Prometheus use the admin port, which no Service exposes; payments has no HTTP port at all', () => {
+  const objects = render();
+  for (const service of ['gateway', 'users', 'catalog', 'orders', 'payments', 'notifications']) {
+    const pod = deploymentOf(objects, service).spec.template;
+    const container = pod.spec.containers[0];
+    assert.equal(container.readinessProbe.httpGet, { path: '/readyz', port: 'admin' }, service);
+    assert.equal(container.livenessProbe.httpGet, { path: '/healthz', port: 'admin' }, service);
+    assert.ok(container.ports.some((p: { name: string; containerPort: number }) => p.name === 'admin' && p.containerPort === 9091), service);
+    assert.is(envOf(deploymentOf(objects, service)).ADMIN_PORT, '9091');
+    assert.equal([pod.metadata.annotations['prometheus.io/scrape'], pod.metadata.annotations['prometheus.io/port']], ['true', '9091']);
+  }
+  const servicePorts = objects.filter((o) => o.kind === 'Service').flatMap((o) => o.spec.ports.map((p: { port: number }) => p.port));
+  assert.not.ok(servicePorts.includes(9091));
+  assert.not.ok(objects.some((o) => o.kind === 'Service' && o.metadata.name === 'switchyard-payments'), 'payments has only its gRPC Service');
+  assert.not.ok('HTTP_PORT' in envOf(deploymentOf(objects, 'payments')));
+  assert.is(envOf(deploymentOf(objects, 'orders')).STARTUP_TIMEOUT_MS, '55000', '2 s x 30 startup probes - 5 s');
+});
+
 chart('allows each service only the callers named in `calls`', () => {
   const objects = render();
   const ingressFrom = (n: string) => {
