@@ -48,10 +48,10 @@ function cleanStops(terminations: Termination[]): string[] {
 export async function disruptionChecks(kube: Kube, release: Release, checks: Checks, out: (line: string) => void): Promise<void> {
   const products = await request(`${release.base}/api/products?limit=100`);
   // Orders hold a unit until the cancellation's event releases it: only products with plenty of stock.
-  const productIds = (products.body.items as Array<{ id: string; stock: number }>).filter((p) => p.stock >= 60).map((p) => p.id);
+  const productIds = (products.body.items as Array<{ id: string; stock: number }>).filter((p) => p.stock >= 20).map((p) => p.id);
   const tokens = await loadUsers(release.base, 3);
   const terminations = await PodTerminations.start(kube, release.namespace);
-  const load = startLoad({ base: release.base, rate: RATE, connections: 12, tokens, productIds });
+  const load = startLoad({ base: release.base, rate: RATE, connections: 64, tokens, productIds });
   let phases: PhaseStats[] = [];
   let deleted: Termination[] = [];
   const paymentsCalls = new Map<string, number>();
@@ -65,10 +65,14 @@ export async function disruptionChecks(kube: Kube, release: Release, checks: Che
       paymentsCalls.set(pod, log.split('\n').filter((l) => l.includes('"grpcMethod":"/switchyard.payments.v1.Payments/Charge"') && l.includes('"msg":"gRPC call finished"')).length);
     }
 
+    // One service after another, as a node drain does under the PodDisruptionBudgets (one pod of a
+    // service at a time): each pod is deleted once the previous service has its two pods ready again.
     load.phase('one pod of each service deleted');
-    const victims = await Promise.all(SERVICES.map(async (s) => ({ service: s, pod: (await podsOf(kube, release, s))[0]! })));
-    deleted = await Promise.all(victims.map((v) => terminations.deleteAndFollow(v.pod, v.service, 90_000)));
-    await rolloutStatus(kube, release);
+    for (const service of SERVICES) {
+      const pod = (await podsOf(kube, release, service))[0]!;
+      deleted.push(await terminations.deleteAndFollow(pod, service, 90_000));
+      await kube.kubectl(['rollout', 'status', `deployment/${release.fullname(service)}`, '-n', release.namespace, '--timeout=300s']);
+    }
 
     load.phase('rollout restart of every deployment');
     const before = terminations.ended.size;

@@ -59,11 +59,12 @@ function nextStep(): Step {
     { kind: 'list orders', method: 'GET', path: '/api/orders?limit=5', token, expected: 200 },
     { kind: 'list notifications', method: 'GET', path: '/api/notifications?limit=5', token, expected: 200 },
   ];
-  // An order flow under way goes first (so orders do not pile up holding stock); every third request
-  // starts a new flow; the rest are reads.
+  // An order flow under way goes first (so orders do not pile up holding stock); every tenth request
+  // starts a new flow (three requests: about a third of the writes a shop sees are orders); the rest are
+  // reads.
   const followUp = followUps.shift();
   if (followUp) return followUp;
-  if (counter % 3 === 0) return placeOrder(token);
+  if (counter % 10 === 0) return placeOrder(token);
   return reads[counter % reads.length]!;
 }
 
