@@ -25,8 +25,8 @@ const podsOf = async (kube: Kube, release: Release, service: string) =>
     .filter((p) => p.status.phase === 'Running')
     .map((p) => p.metadata.name);
 
-const rolloutStatus = (kube: Kube, release: Release) =>
-  Promise.all(SERVICES.map((s) => kube.kubectl(['rollout', 'status', `deployment/${release.fullname(s)}`, '-n', release.namespace, '--timeout=300s'])));
+const rolloutStatus = (kube: Kube, release: Release, service: string) =>
+  kube.kubectl(['rollout', 'status', `deployment/${release.fullname(service)}`, '-n', release.namespace, '--timeout=300s']);
 
 const describe = (p: PhaseStats) =>
   `${p.name}: ${p.sent} requests in ${p.seconds.toFixed(0)} s (${(p.sent / p.seconds).toFixed(0)}/s), ${p.failed} failed` +
@@ -71,13 +71,17 @@ export async function disruptionChecks(kube: Kube, release: Release, checks: Che
     for (const service of SERVICES) {
       const pod = (await podsOf(kube, release, service))[0]!;
       deleted.push(await terminations.deleteAndFollow(pod, service, 90_000));
-      await kube.kubectl(['rollout', 'status', `deployment/${release.fullname(service)}`, '-n', release.namespace, '--timeout=300s']);
+      await rolloutStatus(kube, release, service);
     }
 
+    // Every Deployment restarted, one after another as a release pipeline rolls them out (all six at
+    // once on two cores starves the pods that stay of CPU while six new ones boot).
     load.phase('rollout restart of every deployment');
     const before = terminations.ended.size;
-    await kube.kubectl(['rollout', 'restart', 'deployment', '-n', release.namespace, '-l', `app.kubernetes.io/instance=${release.name}`]);
-    await rolloutStatus(kube, release);
+    for (const service of SERVICES) {
+      await kube.kubectl(['rollout', 'restart', `deployment/${release.fullname(service)}`, '-n', release.namespace]);
+      await rolloutStatus(kube, release, service);
+    }
     // The last old pods may still be draining when the rollout counts as done.
     const rolled = await waitForRolledPods(kube, release, terminations, before);
     phases = await load.stop();

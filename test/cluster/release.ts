@@ -5,8 +5,7 @@
 import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import * as assert from 'uvu/assert';
-import { SERVICES } from '../../scripts/images.js';
-import { run } from '../../scripts/images.js';
+import { run, SERVICES } from '../../scripts/images.js';
 import type { Kube } from './cluster.js';
 import type { DeployedImages } from './images.js';
 
