@@ -4,6 +4,7 @@
  * line `N passed, N failed`.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -108,4 +109,32 @@ const passed = Number(/Passed:\s+(\d+)/.exec(plain)?.[1] ?? 0);
 let failed = total - passed + (written.length > 0 ? 1 : 0);
 // A suite that crashed before reporting (an import error, an unhandled rejection) is a failure too.
 if (exitCode !== 0 && failed === 0) failed = 1;
-summary(passed, failed);
+
+// The cluster suite (test/cluster, `npm run test:cluster`), after the others: Switchyard on a real
+// Kubernetes cluster. It runs where the local cluster kit is (../shared/k8s) or SWITCHYARD_CLUSTER=kind
+// names one, unless SWITCHYARD_CLUSTER_TESTS=0 or a pattern narrows the run to other suites.
+const clusterSkip =
+  process.env.SWITCHYARD_CLUSTER_TESTS === '0'
+    ? 'SWITCHYARD_CLUSTER_TESTS=0'
+    : process.argv[2] && !new RegExp(process.argv[2]).test('cluster/run.ts')
+      ? `the run is narrowed to "${process.argv[2]}"`
+      : !existsSync(resolve(ROOT, '../shared/k8s/cluster')) && process.env.SWITCHYARD_CLUSTER !== 'kind'
+        ? 'no Kubernetes cluster here (../shared/k8s/cluster is missing and SWITCHYARD_CLUSTER is not kind)'
+        : undefined;
+let cluster = { passed: 0, failed: 0 };
+if (clusterSkip) {
+  process.stdout.write(`cluster suite skipped: ${clusterSkip}\n`);
+} else {
+  process.stdout.write('\ncluster suite (test/cluster/run.ts)\n');
+  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=development', join(ROOT, 'test/cluster/run.ts')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  let clusterOutput = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    clusterOutput += chunk.toString();
+    process.stdout.write(chunk);
+  });
+  const code = await new Promise<number | null>((done) => child.on('exit', (c) => done(c)));
+  const counts = [...clusterOutput.matchAll(/^(\d+) passed, (\d+) failed$/gm)].at(-1);
+  cluster = counts ? { passed: Number(counts[1]), failed: Number(counts[2]) } : { passed: 0, failed: 1 };
+  if (code !== 0 && cluster.failed === 0) cluster.failed = 1;
+}
+summary(passed + cluster.passed, failed + cluster.failed);
