@@ -21,6 +21,7 @@ COPY services/catalog/package.json services/catalog/
 COPY services/orders/package.json services/orders/
 COPY services/payments/package.json services/payments/
 COPY services/notifications/package.json services/notifications/
+COPY web/package.json web/
 # Install scripts are not needed in the images (the only ones fetch Postgres for the local runner).
 # The npm cache this leaves in /root/.npm feeds the offline per-service installs below.
 RUN npm ci --ignore-scripts --no-audit --no-fund
@@ -30,9 +31,11 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY proto proto
 COPY packages packages
 COPY services services
+COPY web web
 RUN npx tsc -p packages/contracts/tsconfig.build.json \
  && npx tsc -p packages/kit/tsconfig.build.json \
- && for s in gateway users catalog orders payments notifications; do npx tsc -p "services/$s/tsconfig.build.json" || exit 1; done
+ && for s in gateway users catalog orders payments notifications; do npx tsc -p "services/$s/tsconfig.build.json" || exit 1; done \
+ && npm run build -w web
 
 # Node itself without npm, corepack or a shell: the binary (symbols stripped, -18 MB), the shared
 # libraries it links, and a passwd entry for the numeric user. This is what keeps every image < 200 MB.
@@ -51,7 +54,9 @@ COPY --from=deps /root/.npm /root/.npm
 COPY --from=deps /app/package.json /app/package-lock.json ./
 COPY --from=deps /app/packages packages
 COPY --from=deps /app/services services
+COPY --from=deps /app/web/package.json web/
 COPY --from=build /app/proto /build/proto
+COPY --from=build /app/web/dist /build/web/dist
 COPY --from=build /app/packages /build/packages
 COPY --from=build /app/services /build/services
 COPY scripts/images/assemble-runtime.sh /usr/local/bin/assemble-runtime

@@ -19,5 +19,7 @@ for link in "$out"/node_modules/@switchyard/*; do
   # the contracts load proto/ from the repository root at run time
   if [ "$workspace" = packages/contracts ]; then cp -r "$build/proto" "$out/proto"; fi
 done
+# The gateway serves the built storefront at / (its WEB_ROOT default is /app/web/dist).
+if [ "$service" = gateway ]; then mkdir -p "$out/web" && cp -r "$build/web/dist" "$out/web/dist"; fi
 # compiled declarations and maps of the workspaces themselves are not needed either
 find "$out/packages" "$out/services" -type f \( -name '*.d.ts' -o -name '*.map' \) -delete

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -102,16 +103,32 @@ chart('probes and Prometheus use the admin port, which no Service exposes; payme
   assert.is(envOf(deploymentOf(objects, 'orders')).STARTUP_TIMEOUT_MS, '55000', '2 s x 30 startup probes - 5 s');
 });
 
-chart('allows each service only the callers named in `calls`', () => {
+chart('allows each service only the callers named in `calls` (and users every service that verifies tokens)', () => {
   const objects = render();
   const ingressFrom = (n: string) => {
     const policy = objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === `switchyard-${n}-callers`);
     return policy?.spec.ingress[0].from[0].podSelector.matchExpressions.find((e: { key: string }) => e.key === 'app.kubernetes.io/name').values;
   };
   assert.equal(ingressFrom('payments'), ['orders']);
-  assert.equal(ingressFrom('users'), ['gateway', 'orders']);
+  assert.equal(ingressFrom('users'), ['catalog', 'gateway', 'notifications', 'orders', 'payments']);
+  const egressTo = (n: string) =>
+    objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === `switchyard-${n}-calls`)?.spec.egress[0].to[0].podSelector.matchExpressions.find((e: { key: string }) => e.key === 'app.kubernetes.io/name').values;
+  assert.equal(egressTo('payments'), ['users'], 'payments reaches users for its key set only');
+  assert.equal(egressTo('orders'), ['users', 'catalog', 'payments']);
   assert.equal(ingressFrom('orders'), ['gateway']);
   assert.is(ingressFrom('gateway'), undefined, 'the gateway has its own public ingress policy');
+});
+
+chart('wires service identity: users gets the client registry, orders its client secret, every verifier users\' URL', () => {
+  const objects = render();
+  const envOf = (service: string) => deploymentOf(objects, service).spec.template.spec.containers[0].env as Array<{ name: string; value?: string; valueFrom?: { secretKeyRef: { key: string } } }>;
+  const secretKey = (service: string, name: string) => envOf(service).find((e) => e.name === name)?.valueFrom?.secretKeyRef.key;
+  assert.is(secretKey('users', 'SERVICE_CLIENTS'), 'service-clients');
+  assert.is(secretKey('orders', 'SERVICE_CLIENT_SECRET'), 'orders-client-secret');
+  for (const service of ['gateway', 'users', 'catalog', 'payments', 'notifications']) assert.is(secretKey(service, 'SERVICE_CLIENT_SECRET'), undefined, service);
+  for (const service of ['orders', 'catalog', 'payments', 'notifications']) {
+    assert.is(envOf(service).find((e) => e.name === 'AUTH_URL')?.value, 'http://switchyard-users:8080', service);
+  }
 });
 
 chart('generates secrets on install (an Ed25519 JWT key among them) and never puts one in values', () => {
@@ -120,8 +137,20 @@ chart('generates secrets on install (an Ed25519 JWT key among them) and never pu
   const pem = Buffer.from(data['jwt-private-key']!, 'base64').toString();
   assert.match(pem, /^-----BEGIN PRIVATE KEY-----/);
   assert.equal(Object.keys(data).sort(), [
-    'catalog-db-password', 'jwt-private-key', 'notifications-db-password', 'orders-db-password', 'payments-db-password', 'postgres-password', 'rabbitmq-password', 'users-db-password',
+    'catalog-db-password',
+    'jwt-private-key',
+    'notifications-db-password',
+    'orders-client-secret',
+    'orders-db-password',
+    'payments-db-password',
+    'postgres-password',
+    'rabbitmq-password',
+    'service-clients',
+    'users-db-password',
   ]);
+  // users' registry holds the hash of orders' secret, never the secret.
+  const secretOf = (key: string) => Buffer.from(data[key]!, 'base64').toString();
+  assert.is(secretOf('service-clients'), `orders:${createHash('sha256').update(secretOf('orders-client-secret')).digest('hex')}`);
   const values = readFileSync(join(CHART, 'values.yaml'), 'utf8');
   assert.not.match(values, /password:|PRIVATE KEY/i);
 });
@@ -177,7 +206,7 @@ chart('renders the EndpointSlice RBAC and k8s:/// targets only in k8s discovery 
   assert.equal(tokens.sort(), ['switchyard-gateway', 'switchyard-orders'], 'only the callers that watch get a token');
   const gatewayEnv = Object.fromEntries(deploymentOf(k8s, 'gateway').spec.template.spec.containers[0].env.filter((e: { value?: string }) => e.value).map((e: { name: string; value: string }) => [e.name, e.value]));
   assert.is(gatewayEnv.CATALOG_URL, 'k8s://switchyard-catalog.switchyard:http');
-  assert.is(gatewayEnv.JWKS_URL, 'http://switchyard-users:8080/.well-known/jwks.json');
+  assert.is(gatewayEnv.JWKS_URL, undefined, 'the gateway gets the key set through its users upstream');
   const orders = deploymentOf(k8s, 'orders').spec.template.spec;
   assert.is(orders.automountServiceAccountToken, true);
   const env = Object.fromEntries(orders.containers[0].env.filter((e: { value?: string }) => e.value).map((e: { name: string; value: string }) => [e.name, e.value]));

@@ -69,6 +69,21 @@ async function runMode(k: Kube, mode: (typeof MODES)[number], images: NonNullabl
   await checks.check(`${mode}: helm test passes`, async () => {
     await k.helm(['test', r!.name, '-n', r!.namespace, '--timeout', '2m']);
   });
+  await checks.check(`${mode}: the in-cluster gateway serves the storefront at / with its security headers, and its hashed assets`, async () => {
+    const page = await fetch(`${r!.base}/`, { headers: { accept: 'text/html' }, signal: AbortSignal.timeout(10_000) });
+    const html = await page.text();
+    if (page.status !== 200 || !html.includes('<div id="app">')) throw new Error(`/ answered ${page.status}: ${html.slice(0, 200)}`);
+    for (const header of ['content-security-policy', 'x-content-type-options', 'referrer-policy']) {
+      if (!page.headers.get(header)) throw new Error(`/ has no ${header} header`);
+    }
+    const asset = /src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+    if (!asset) throw new Error('index.html names no hashed script');
+    const script = await fetch(`${r!.base}${asset}`, { signal: AbortSignal.timeout(10_000) });
+    await script.arrayBuffer();
+    if (script.status !== 200 || script.headers.get('cache-control') !== 'public, max-age=31536000, immutable') {
+      throw new Error(`${asset} answered ${script.status} with cache-control ${script.headers.get('cache-control')}`);
+    }
+  });
   if (mode === 'dns') await infrastructureChecks(k, r, checks);
   await disruptionChecks(k, r, checks, out);
   const terminations = await PodTerminations.start(k, r.namespace);

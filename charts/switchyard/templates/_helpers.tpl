@@ -116,16 +116,41 @@ Usage: {{ include "switchyard.databaseConnections" $ }}
 {{- end -}}
 
 {{/*
-switchyard.callers: the services whose `calls` list names a service, as a YAML list.
+switchyard.peers: the services a service reaches: its `calls`, plus users for one with `auth` (its key
+set and service tokens), as a YAML list. The NetworkPolicies follow it.
+Usage: {{- $peers := include "switchyard.peers" (list $ "orders") | fromYamlArray }}
+*/}}
+{{- define "switchyard.peers" -}}
+{{- $entry := index (index . 0).Values.services (index . 1) | default dict -}}
+{{- $peers := $entry.calls | default list -}}
+{{- if and $entry.auth (not (has "users" $peers)) }}{{ $peers = append $peers "users" }}{{ end -}}
+{{- toYaml $peers -}}
+{{- end -}}
+
+{{/*
+switchyard.callers: the services that reach a service (whose peers name it), as a YAML list.
 Usage: {{- $callers := include "switchyard.callers" (list $ "users") | fromYamlArray }}
 */}}
 {{- define "switchyard.callers" -}}
 {{- $root := index . 0 -}}
 {{- $callers := list -}}
 {{- range $name, $entry := $root.Values.services -}}
-{{- if has (index $ 1) ($entry.calls | default list) }}{{ $callers = append $callers $name }}{{ end -}}
+{{- if has (index $ 1) (include "switchyard.peers" (list $root $name) | fromYamlArray) }}{{ $callers = append $callers $name }}{{ end -}}
 {{- end -}}
 {{- toYaml $callers -}}
+{{- end -}}
+
+{{/*
+switchyard.serviceClients: the services that get service tokens from users (every caller but the
+gateway, which forwards users' own tokens), as a YAML list.
+Usage: {{- range include "switchyard.serviceClients" $ | fromYamlArray }}
+*/}}
+{{- define "switchyard.serviceClients" -}}
+{{- $clients := list -}}
+{{- range $name, $entry := .Values.services -}}
+{{- if and $entry.calls (ne $name "gateway") }}{{ $clients = append $clients $name }}{{ end -}}
+{{- end -}}
+{{- toYaml $clients -}}
 {{- end -}}
 
 {{/*
