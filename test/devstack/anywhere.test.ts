@@ -36,13 +36,16 @@ anywhere.after.each(async () => {
   removeUser = undefined;
 });
 
-/** Every file under dir, relative, skipping the folders a run may write (.data) or that npm made (node_modules). */
+/**
+ * Every file under dir, relative, but for the git-ignored folders a run may write: .data/ (databases,
+ * broker, secrets), dist/ (the storefront's build, compiled JavaScript) and node_modules/.
+ */
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
   return entries
     .filter((e) => !e.isDirectory())
     .map((e) => relative(dir, join(e.parentPath, e.name)))
-    .filter((p) => !p.startsWith('node_modules/') && !p.startsWith('.data/'))
+    .filter((p) => !p.split('/').some((segment) => segment === 'node_modules' || segment === '.data' || segment === 'dist'))
     .sort();
 }
 
@@ -110,7 +113,8 @@ anywhere('as an ordinary user, from a clone in a 0700 folder of theirs', async (
   // Theirs: the folders and files of the clone (node_modules stays as npm made it: hard links, read-only to them).
   await chown(parent, uid, gid);
   await chmod(parent, 0o700);
-  for (const dir of [join(parent, 'their projects'), clone]) await chown(dir, uid, gid);
+  // node_modules itself is theirs too (npm ci would have made it so; tools keep caches in it), its files stay hard links.
+  for (const dir of [join(parent, 'their projects'), clone, join(clone, 'node_modules')]) await chown(dir, uid, gid);
   for (const file of files) {
     let path = join(clone, file);
     await chown(path, uid, gid).catch(() => undefined);

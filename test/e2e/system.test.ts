@@ -6,6 +6,9 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { SERVICE_NAMES, paymentsV1 } from '@switchyard/contracts/grpc-contracts';
 import type { LocalSystem } from '@switchyard/devstack/system';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ServiceTokens } from '@switchyard/kit/auth-client';
 import { GrpcClient } from '@switchyard/kit/grpc-client';
 import { eventually } from '../support/broker.js';
 import { request, withoutRequestId } from '../support/http.js';
@@ -185,12 +188,16 @@ e2e('spreads gRPC calls over both payments replicas (round robin over the local 
   if (!local) return;
   const addresses = local.system.instances.filter((i) => i.service === 'payments').map((i) => i.grpcAddress!);
   assert.is(addresses.length, 2);
+  // As orders: a service token from users, with orders' secret from the local system's secrets.
+  const secrets = JSON.parse(await readFile(join(local.dataDir, 'secrets.json'), 'utf8')) as { serviceSecrets: Record<string, string> };
+  const tokens = new ServiceTokens({ urls: [local.system.instances.find((i) => i.service === 'users')!.url!], clientId: 'orders', clientSecret: secrets.serviceSecrets.orders! });
   const payments = new GrpcClient(paymentsV1().Payments, {
     dependency: 'payments',
     serviceName: SERVICE_NAMES.payments,
     target: `ipv4:${addresses.join(',')}`,
     deadlineMs: 5000,
     maxAttempts: 2,
+    token: () => tokens.token('payments'),
   });
   const ids: string[] = [];
   for (let i = 0; i < 20; i++) {

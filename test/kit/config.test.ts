@@ -46,7 +46,7 @@ function problemsOf(read: (env: Record<string, string>) => unknown, env: Record<
   }
 }
 
-const DB = { DATABASE_URL: 'postgres://u:p@db/x', AMQP_URL: 'amqp://u:p@mq' };
+const DB = { DATABASE_URL: 'postgres://u:p@db/x', AMQP_URL: 'amqp://u:p@mq', SERVICE_CLIENT_SECRET: 'a-secret-of-at-least-thirty-two-characters' };
 
 config('refuses combinations that are each valid but wrong together, naming the variable', () => {
   // The key set comes through the users upstream, so a k8s:// USERS_URL needs no separate JWKS_URL.

@@ -19,7 +19,14 @@ lazy.after(async () => {
 /** The client-node modules that orders' clients and a gateway loaded, built from this environment. */
 async function clientNodeModules(name: string, env: Record<string, string>): Promise<string[]> {
   const file = join(dir, `${name}.txt`);
-  const base = { HTTP_HOST: '127.0.0.1', HTTP_PORT: '0', ADMIN_PORT: '0', DATABASE_URL: 'postgres://u:p@127.0.0.1:1/x', AMQP_URL: 'amqp://u:p@127.0.0.1:1' };
+  const base = {
+    HTTP_HOST: '127.0.0.1',
+    HTTP_PORT: '0',
+    ADMIN_PORT: '0',
+    DATABASE_URL: 'postgres://u:p@127.0.0.1:1/x',
+    AMQP_URL: 'amqp://u:p@127.0.0.1:1',
+    SERVICE_CLIENT_SECRET: 'a-secret-of-at-least-thirty-two-characters',
+  };
   const child = await startChild('test/fixtures/load-callers.ts', { ...base, ...env, MODULE_TRACE_FILE: file, MODULE_TRACE_MATCH: '@kubernetes/client-node' }, {
     nodeArgs: ['--import', './test/fixtures/module-trace.mjs'],
   });

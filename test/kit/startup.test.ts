@@ -71,7 +71,8 @@ startup('gives up after STARTUP_TIMEOUT_MS with exit 1, saying why', async () =>
   assert.equal(await exitWithin(child, 10_000), { code: 1, signal: null });
   const fatal = await child.waitForLine((l) => l.level === 'fatal');
   assert.is(fatal.msg, 'start-up failed');
-  assert.match((fatal.err as { message: string }).message, /^the database did not answer within 1000 ms \(STARTUP_TIMEOUT_MS\): connect ECONNREFUSED /);
+  // The cause of the last attempt depends on timing (refused, or the attempt's own connect timeout).
+  assert.match((fatal.err as { message: string }).message, /^the database did not answer within 1000 ms \(STARTUP_TIMEOUT_MS\): /);
 });
 
 startup('as PID 1 (as in a container), SIGTERM while it waits for a Postgres that never answers: exit 0 within 2 s, with a clear log line', async () => {

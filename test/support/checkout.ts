@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { cp, mkdir } from 'node:fs/promises';
+import { cp, mkdir, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -20,6 +20,8 @@ export async function copyCheckout(dest: string): Promise<string[]> {
     });
   }
   execFileSync('cp', ['-al', join(ROOT, 'node_modules'), join(dest, 'node_modules')]);
+  // Caches tools left here are not what npm ci makes (vite's config cache, say).
+  for (const cache of ['.vite', '.vite-temp', '.cache']) await rm(join(dest, 'node_modules', cache), { recursive: true, force: true });
   return files;
 }
 
