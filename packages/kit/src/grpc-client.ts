@@ -68,6 +68,10 @@ export function channelOptions(serviceName: string, maxAttempts: number): Channe
     // Re-resolve quickly after every address failed (dns:/// picks up new pods sooner).
     'grpc.initial_reconnect_backoff_ms': 200,
     'grpc.max_reconnect_backoff_ms': 2000,
+    // grpc-js re-resolves a dns:/// target at most every 30 s by default: in a rolling update the pods it
+    // knows can all be gone before it may ask again, and every call fails meanwhile. A second is enough
+    // to spare the DNS server and short enough to follow a rollout.
+    'grpc.dns_min_time_between_resolutions_ms': 1000,
   };
 }
 
