@@ -68,7 +68,7 @@ const schema = baseConfigSchema.extend({
   /** Per client address, POST /api/users (registrations). */
   RATE_LIMIT_REGISTRATIONS: rateLimit('30/600s'),
   /** The gateway answers 503 `overloaded` while its event loop lags more than this (mean over a sample); 0 turns shedding off. */
-  LOAD_SHED_EVENT_LOOP_DELAY_MS: millis(200),
+  LOAD_SHED_EVENT_LOOP_DELAY_MS: millis(1000),
   /** How often the event-loop delay is sampled (and shedding decided). */
   LOAD_SHED_SAMPLE_MS: millis(500).refine((ms) => ms >= 20, 'must be at least 20'),
 }).superRefine((config, ctx) => {

@@ -63,9 +63,10 @@ export class LoadShedder {
   }
 
   #sample(): void {
-    const mean = this.#histogram.count > 0 ? this.#histogram.mean / 1e6 : 0;
+    // No tick of the delay timer since the last sample says nothing new (the loop may have been blocked throughout).
+    if (this.#histogram.count === 0) return;
+    const delayMs = Math.max(0, this.#histogram.mean / 1e6 - RESOLUTION_MS);
     this.#histogram.reset();
-    const delayMs = Math.max(0, mean - RESOLUTION_MS);
     this.#delay.set(delayMs / 1000);
     const overloaded = delayMs > this.options.thresholdMs;
     if (overloaded === this.#overloaded) return;

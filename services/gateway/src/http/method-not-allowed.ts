@@ -3,9 +3,9 @@ import type Router from '@koa/router';
 import { AppError } from '@switchyard/kit/errors';
 
 /**
- * Answers 405 with `Allow` for every method Node accepts but no route of a path serves (TRACE, PROPFIND,
- * M-SEARCH...). The router knows only the common methods and would call the rest 501 Not Implemented, a
- * server error, for what is a client's mistake. CONNECT never reaches the app.
+ * Answers methods that Node accepts but no route serves (TRACE, PROPFIND, M-SEARCH...) as the client's
+ * mistake: 405 with `Allow` on a path the API has, the kit's 404 elsewhere. Left to the router they
+ * would be 501 Not Implemented, a server error in logs and metrics. CONNECT never reaches the app.
  */
 export function refuseOtherMethods(router: Router, served: ReadonlyMap<string, readonly string[]>): void {
   const others = METHODS.filter((method) => method !== 'CONNECT' && !router.methods.includes(method));
@@ -15,4 +15,6 @@ export function refuseOtherMethods(router: Router, served: ReadonlyMap<string, r
       throw new AppError(405, 'method_not_allowed', `${ctx.method} is not allowed here; use ${allow}.`, { headers: { allow } });
     });
   }
+  // Matched and left without a body, the request gets the kit's 404 route_not_found.
+  router.register('/{*path}', others, () => undefined);
 }
