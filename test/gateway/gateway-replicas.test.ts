@@ -11,6 +11,8 @@ import { startTestCatalog, startTestGateway, type TestService } from '../support
 
 const replicas = suite('gateway replicas: outlier ejection, retries on another replica, retry budget');
 const PRODUCTS = { items: [], nextCursor: null };
+// A breaker that never opens, where a test looks at what happens below it.
+const NO_BREAKER = { UPSTREAM_BREAKER_CONSECUTIVE_FAILURES: '10000', UPSTREAM_BREAKER_WINDOW: '10000', UPSTREAM_BREAKER_MIN_CALLS: '10000' };
 let started: Array<{ stop: () => Promise<void> }> = [];
 
 replicas.after.each(async () => {
@@ -65,6 +67,16 @@ replicas('a replica answering 503 has its GETs retried on the other replica and 
   assert.is(sick.server.hits.length, 5);
   assert.is(healthy.server.hits.length, 20);
   assert.equal(ejections(events()), [['catalog', sick.url, 5000]]);
+});
+
+replicas('at most half of the replicas are ejected at once: with both of two failing, one stays in', async () => {
+  const first = await replica(() => 503);
+  const second = await replica(() => 503);
+  const { gateway, events } = await gatewayFor([first.url, second.url], NO_BREAKER);
+  const answers = await products(gateway, 30);
+  assert.ok(answers.every((a) => a === '503 sick'), 'the replicas’ own 503s pass through');
+  assert.is(ejections(events()).length, 1);
+  assert.is(await scrape(gateway.adminUrl, 'gateway_upstream_ejected_replicas', { upstream: 'catalog' }), 1);
 });
 
 replicas('an ejected replica is tried again when its ejection ends; failing again it goes out at once for twice as long; answering, it is back', async () => {
@@ -129,8 +141,8 @@ replicas('no request fails while one of two real catalog replicas stops under lo
 
 replicas('retries stay within the retry budget: about 10 % of the requests, plus a burst of 10', async () => {
   const sick = await replica(() => 503);
-  // Only one replica and a breaker that never opens: every request wants two retries.
-  const { gateway } = await gatewayFor([sick.url], { UPSTREAM_RETRIES: '2', UPSTREAM_BREAKER_CONSECUTIVE_FAILURES: '10000', UPSTREAM_BREAKER_WINDOW: '10000', UPSTREAM_BREAKER_MIN_CALLS: '10000' });
+  // Only one replica: every request wants two retries.
+  const { gateway, events } = await gatewayFor([sick.url], { UPSTREAM_RETRIES: '2', ...NO_BREAKER });
   const codes: string[] = [];
   for (let i = 0; i < 200; i++) codes.push((await request(`${gateway.url}/api/products`)).body.code);
   assert.equal(codes, Array(200).fill('sick'), 'every answer is the replica\'s own 503');
@@ -138,6 +150,7 @@ replicas('retries stay within the retry budget: about 10 % of the requests, plus
   assert.ok(retries >= 25 && retries <= 10 + 0.1 * 200, `${retries} retries for 200 requests`);
   assert.is(await scrape(gateway.adminUrl, 'gateway_upstream_retries_total', { upstream: 'catalog', outcome: 'retried' }), retries);
   assert.ok((await scrape(gateway.adminUrl, 'gateway_upstream_retries_total', { upstream: 'catalog', outcome: 'budget_exhausted' })) > 150);
+  assert.equal(ejections(events()), [], 'the only replica is never ejected');
 });
 
 replicas.run();
