@@ -71,7 +71,7 @@ function copyResponseHeaders(ctx: ParameterizedContext, headers: Record<string, 
  * Passes a Server-Sent Events stream through as it arrives; the upstream call ends with the client's.
  * The stream counts against the user's and the gateway's stream caps until the response closes.
  */
-function proxyStream(route: ProxyRoute, upstream: Upstream, openStreams: Set<Readable>, caps: StreamCaps): Middleware {
+function proxyStream(route: ProxyRoute, upstream: Upstream, openStreams: Set<Readable>, caps: StreamCaps, readiness: Readiness): Middleware {
   return async (ctx) => {
     const release = caps.acquire(ctx.state.userId!);
     ctx.res.once('close', release);
@@ -87,11 +87,13 @@ function proxyStream(route: ProxyRoute, upstream: Upstream, openStreams: Set<Rea
     ctx.status = res.status;
     ctx.set('x-accel-buffering', 'no');
     ctx.req.socket.setNoDelay(true);
-    openStreams.add(res.body);
-    res.body.once('close', () => openStreams.delete(res.body));
     // Swallow the abort error of a stream ended on purpose (client gone, or draining).
     res.body.on('error', () => undefined);
     ctx.body = res.body;
+    // One that opened while the gateway began to drain is ended like those open before.
+    if (readiness.draining) res.body.destroy();
+    openStreams.add(res.body);
+    res.body.once('close', () => openStreams.delete(res.body));
   };
 }
 
@@ -138,7 +140,7 @@ export function proxyRoutes(router: Router, upstreams: ReadonlyMap<string, Upstr
   for (const route of ROUTES) {
     const upstream = upstreams.get(route.upstream);
     if (!upstream) throw new Error(`route ${route.path} names unknown upstream ${route.upstream}`);
-    const handler = route.stream ? proxyStream(route, upstream, openStreams, guards.streams) : proxy(route, upstream);
+    const handler = route.stream ? proxyStream(route, upstream, openStreams, guards.streams, readiness) : proxy(route, upstream);
     const handlers: Middleware[] = [
       guards.shed,
       guards.limitAddress,
