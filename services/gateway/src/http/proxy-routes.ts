@@ -1,10 +1,10 @@
+import { METHODS } from 'node:http';
 import type { Readable } from 'node:stream';
 import type Router from '@koa/router';
 import type { Middleware, ParameterizedContext } from 'koa';
 import { USER_ID_HEADER, REQUEST_ID_HEADER } from '@switchyard/kit/identity';
 import type { Readiness } from '@switchyard/kit/readiness';
 import type { Upstream } from '../upstream/upstream.js';
-import { refuseOtherMethods } from './method-not-allowed.js';
 import type { StreamCaps } from './stream-caps.js';
 
 /** One public route and where it goes. */
@@ -131,12 +131,11 @@ export interface EdgeGuards {
 
 /**
  * Registers every route of the table on the router behind its guards (shedding, rate limits,
- * authentication), and 405 for the other methods on the same paths; open streams end when the gateway drains.
+ * authentication); open streams end when the gateway drains.
  */
 export function proxyRoutes(router: Router, upstreams: ReadonlyMap<string, Upstream>, guards: EdgeGuards, readiness: Readiness): void {
   const openStreams = new Set<Readable>();
   readiness.onDraining(() => openStreams.forEach((stream) => stream.destroy()));
-  const served = new Map<string, string[]>();
   for (const route of ROUTES) {
     const upstream = upstreams.get(route.upstream);
     if (!upstream) throw new Error(`route ${route.path} names unknown upstream ${route.upstream}`);
@@ -149,7 +148,9 @@ export function proxyRoutes(router: Router, upstreams: ReadonlyMap<string, Upstr
       handler,
     ];
     router.register(route.path, [route.method], handlers as never);
-    served.set(route.path, [...(served.get(route.path) ?? []), route.method]);
   }
-  refuseOtherMethods(router, served);
+  // The router knows only the common methods and calls the others (TRACE, PROPFIND, M-SEARCH...) 501 Not
+  // Implemented, a server error, for what is a client's mistake. Knowing them all, it answers 405 on a
+  // path the API has and 404 elsewhere. CONNECT never reaches the app.
+  router.methods.push(...METHODS.filter((method) => method !== 'CONNECT' && !router.methods.includes(method)));
 }
