@@ -12,8 +12,9 @@ export function errorHandler(): Middleware {
       }
     } catch (err) {
       const { problem, headers } = toProblem(err);
-      // Logged once, here; 4xx are the client's business and stay out of the error log.
-      if (problem.status >= 500) ctx.state.log.error({ err }, 'request failed');
+      // Logged once, here; 4xx, and 501 for a method the client made up, are the client's business
+      // and stay out of the error log.
+      if (problem.status >= 500 && problem.status !== 501) ctx.state.log.error({ err }, 'request failed');
       else ctx.state.log.debug({ code: problem.code, detail: problem.detail }, 'request rejected');
       ctx.status = problem.status;
       ctx.set(headers);

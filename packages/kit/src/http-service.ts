@@ -16,6 +16,11 @@ export interface HttpServiceOptions {
   bodyLimitBytes: number;
   /** Forward bodies as raw bytes (the gateway) instead of parsing them. */
   rawBody?: boolean;
+  /**
+   * Proxy hops in front of the service whose X-Forwarded-For entries are believed (0: none, ctx.ip is
+   * the socket's peer). Unset keeps trusting the header, as every service behind the gateway does.
+   */
+  trustedProxies?: number;
   /** Adds the service's own routes. */
   routes: (router: Router) => void;
 }
@@ -27,6 +32,10 @@ export interface HttpServiceOptions {
 export function createHttpApp(options: HttpServiceOptions): Koa {
   const { log, metrics, readiness } = options;
   const app = baseApp();
+  if (options.trustedProxies !== undefined) {
+    app.proxy = options.trustedProxies > 0;
+    app.maxIpsCount = options.trustedProxies;
+  }
   const router = new Router();
   options.routes(router);
 
@@ -91,13 +100,15 @@ function baseApp(): Koa {
  *   use 60 s, undici 4 s), so the caller closes idle connections first and never writes into a socket
  *   the server is closing;
  * - headersTimeout 20 s and requestTimeout 30 s: a slow or stalled client cannot hold a socket
- *   indefinitely while sending its request (responses such as SSE streams are not limited by these).
+ *   indefinitely while sending its request (responses such as SSE streams are not limited by these);
+ * - connectionsCheckingInterval 1 s: Node enforces the two above only when it sweeps its connections,
+ *   every 30 s by default, so a slow-header socket lived ~50 s instead of 20.
  */
-export const SERVER_TIMEOUTS = { keepAliveTimeout: 65_000, headersTimeout: 20_000, requestTimeout: 30_000 } as const;
+export const SERVER_TIMEOUTS = { keepAliveTimeout: 65_000, headersTimeout: 20_000, requestTimeout: 30_000, connectionsCheckingInterval: 1_000 } as const;
 
 /** Starts an HTTP server for a Koa app and resolves once it listens. */
 export async function listen(app: Koa, port: number, host: string): Promise<Server> {
-  const server = createServer(app.callback());
+  const server = createServer({ connectionsCheckingInterval: SERVER_TIMEOUTS.connectionsCheckingInterval }, app.callback());
   server.keepAliveTimeout = SERVER_TIMEOUTS.keepAliveTimeout;
   server.headersTimeout = SERVER_TIMEOUTS.headersTimeout;
   server.requestTimeout = SERVER_TIMEOUTS.requestTimeout;

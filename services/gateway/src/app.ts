@@ -5,7 +5,11 @@ import type { Metrics } from '@switchyard/kit/metrics';
 import type { Readiness } from '@switchyard/kit/readiness';
 import type { Config } from './config.js';
 import { authenticator } from './http/authenticate.js';
-import { proxyRoutes } from './http/proxy-routes.js';
+import { clientKey } from './http/client-address.js';
+import type { LoadShedder } from './http/load-shedder.js';
+import { proxyRoutes, type EdgeGuards } from './http/proxy-routes.js';
+import { RateLimit } from './http/rate-limit.js';
+import { StreamCaps } from './http/stream-caps.js';
 import type { Upstream } from './upstream/upstream.js';
 import { withSessionCookie } from './web/cookie-session.js';
 import { sessionRoutes } from './web/session-routes.js';
@@ -17,11 +21,16 @@ export interface GatewayDeps {
   metrics: Metrics;
   readiness: Readiness;
   upstreams: ReadonlyMap<string, Upstream>;
+  loadShedder: LoadShedder;
 }
 
-/** The public edge: every /api route authenticated where needed and proxied to its service; the storefront at /. */
+/**
+ * The public edge: every /api route shed under overload, rate limited, authenticated where needed and
+ * proxied to its service; the browser session beside the bearer API; the storefront at /. Client
+ * addresses come from X-Forwarded-For only for TRUSTED_PROXIES hops.
+ */
 export function createApp(deps: GatewayDeps): Koa {
-  const { config } = deps;
+  const { config, metrics } = deps;
   const users = deps.upstreams.get('users')!;
   // A browser's session cookie becomes its bearer token here (withSessionCookie), before verification.
   const authenticate = withSessionCookie(authenticator({
@@ -37,15 +46,30 @@ export function createApp(deps: GatewayDeps): Koa {
     refreshCooldownMs: config.JWKS_REFRESH_COOLDOWN_MS,
     log: deps.log.child({ area: 'auth' }),
   }));
+  const limit = (policy: string, setting: Config['RATE_LIMIT_IP']) => new RateLimit(policy, setting, metrics.registry);
+  const byAddress = (ctx: Koa.ParameterizedContext) => clientKey(ctx.ip);
+  const guards: EdgeGuards = {
+    shed: deps.loadShedder.middleware(),
+    limitAddress: limit('ip', config.RATE_LIMIT_IP).middleware(byAddress),
+    limitRoute: {
+      // One limit for both logins (the bearer API's and the browser session's): they count together.
+      sessions: limit('sessions', config.RATE_LIMIT_SESSIONS).middleware(byAddress),
+      registrations: limit('registrations', config.RATE_LIMIT_REGISTRATIONS).middleware(byAddress),
+    },
+    authenticate,
+    limitUser: limit('user', config.RATE_LIMIT_USER).middleware((ctx) => ctx.state.userId!),
+    streams: new StreamCaps(config.SSE_MAX_STREAMS_PER_USER, config.SSE_MAX_STREAMS, metrics.registry),
+  };
   const app = createHttpApp({
     log: deps.log,
-    metrics: deps.metrics,
+    metrics,
     readiness: deps.readiness,
     bodyLimitBytes: config.HTTP_BODY_LIMIT_BYTES,
     rawBody: true,
+    trustedProxies: config.TRUSTED_PROXIES,
     routes: (router) => {
-      proxyRoutes(router, deps.upstreams, authenticate, deps.readiness);
-      sessionRoutes(router, deps.upstreams, authenticate);
+      proxyRoutes(router, deps.upstreams, guards, deps.readiness);
+      sessionRoutes(router, deps.upstreams, guards);
     },
   });
   // Whatever no route answered: the storefront's files, and index.html for its pages' paths.

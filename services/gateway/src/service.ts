@@ -3,11 +3,12 @@ import type { Logger } from '@switchyard/kit/log';
 import { hostService, type StartOptions } from '@switchyard/kit/service-host';
 import { createApp } from './app.js';
 import type { Config } from './config.js';
-import { Upstream, type EndpointWatch } from './upstream/upstream.js';
+import { LoadShedder } from './http/load-shedder.js';
+import { Upstream, type EndpointWatch, type UpstreamOptions } from './upstream/upstream.js';
 
 const UPSTREAMS = ['users', 'catalog', 'notifications', 'orders'] as const;
 
-/** Wires the gateway (upstream pools, JWT verification, routes) and starts listening. */
+/** Wires the gateway (upstreams, load shedding, rate limits, JWT verification, routes) and starts listening. */
 export function startGateway(config: Readonly<Config>, log: Logger, start: StartOptions = {}): Promise<StartedService> {
   return hostService(
     config,
@@ -28,16 +29,52 @@ export function startGateway(config: Readonly<Config>, log: Logger, start: Start
             if (!synced) throw new Error('the endpoints of the k8s:// upstreams are not listed yet');
           });
         }
-        const common = { timeoutMs: config.UPSTREAM_TIMEOUT_MS, connectTimeoutMs: config.UPSTREAM_CONNECT_TIMEOUT_MS, retries: config.UPSTREAM_RETRIES, log };
+        const common = upstreamOptions(config, log, metrics.registry);
         const upstreams = new Map(UPSTREAMS.map((name) => [name as string, new Upstream(name, urls[name], { ...common, endpoints: watches.get(name) })]));
+        const loadShedder = new LoadShedder({
+          thresholdMs: config.LOAD_SHED_EVENT_LOOP_DELAY_MS,
+          sampleMs: config.LOAD_SHED_SAMPLE_MS,
+          log: log.child({ area: 'load-shedding' }),
+          registry: metrics.registry,
+        });
+        loadShedder.start();
         return {
-          app: createApp({ config, log, metrics, readiness, upstreams }),
-          stop: [{ name: 'upstreams', run: async () => void (await Promise.all([...upstreams.values()].map((u) => u.close()))) }],
+          app: createApp({ config, log, metrics, readiness, upstreams, loadShedder }),
+          stop: [
+            { name: 'upstreams', run: async () => void (await Promise.all([...upstreams.values()].map((u) => u.close()))) },
+            { name: 'load shedding', run: async () => loadShedder.stop() },
+          ],
         };
       },
     },
     start,
   );
+}
+
+/** What every upstream shares: deadlines, retries and their budget, ejection and breaker settings. */
+function upstreamOptions(config: Readonly<Config>, log: Logger, registry: import('prom-client').Registry): Omit<UpstreamOptions, 'endpoints'> {
+  return {
+    timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+    connectTimeoutMs: config.UPSTREAM_CONNECT_TIMEOUT_MS,
+    retries: config.UPSTREAM_RETRIES,
+    retryBudgetRatio: config.UPSTREAM_RETRY_BUDGET_RATIO,
+    ejection: {
+      consecutiveFailures: config.UPSTREAM_EJECTION_CONSECUTIVE_FAILURES,
+      baseMs: config.UPSTREAM_EJECTION_BASE_MS,
+      maxMs: config.UPSTREAM_EJECTION_MAX_MS,
+      maxPercent: config.UPSTREAM_EJECTION_MAX_PERCENT,
+    },
+    breaker: {
+      consecutiveFailures: config.UPSTREAM_BREAKER_CONSECUTIVE_FAILURES,
+      failureRatio: config.UPSTREAM_BREAKER_FAILURE_RATIO,
+      window: config.UPSTREAM_BREAKER_WINDOW,
+      minCalls: config.UPSTREAM_BREAKER_MIN_CALLS,
+      openMs: config.UPSTREAM_BREAKER_OPEN_MS,
+    },
+    streamConnections: config.SSE_MAX_STREAMS,
+    log: log.child({ area: 'upstream' }),
+    registry,
+  };
 }
 
 /**

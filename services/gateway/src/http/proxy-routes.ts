@@ -1,9 +1,11 @@
+import { METHODS } from 'node:http';
 import type { Readable } from 'node:stream';
 import type Router from '@koa/router';
 import type { Middleware, ParameterizedContext } from 'koa';
 import { REQUEST_ID_HEADER } from '@switchyard/kit/identity';
 import type { Readiness } from '@switchyard/kit/readiness';
 import type { Upstream } from '../upstream/upstream.js';
+import type { StreamCaps } from './stream-caps.js';
 
 /** One public route and where it goes. */
 export interface ProxyRoute {
@@ -16,12 +18,14 @@ export interface ProxyRoute {
   auth: boolean;
   /** A long-lived response (SSE) passed through unbuffered as it arrives. */
   stream?: boolean;
+  /** A stricter per-address rate limit of its own, on top of the general ones. */
+  limit?: 'sessions' | 'registrations';
 }
 
 /** The public API: every route the gateway exposes, in one table. */
 export const ROUTES: readonly ProxyRoute[] = [
-  { method: 'POST', path: '/api/users', upstream: 'users', target: '/users', auth: false },
-  { method: 'POST', path: '/api/sessions', upstream: 'users', target: '/sessions', auth: false },
+  { method: 'POST', path: '/api/users', upstream: 'users', target: '/users', auth: false, limit: 'registrations' },
+  { method: 'POST', path: '/api/sessions', upstream: 'users', target: '/sessions', auth: false, limit: 'sessions' },
   { method: 'GET', path: '/api/users/me', upstream: 'users', target: '/users/me', auth: true },
   { method: 'GET', path: '/api/products', upstream: 'catalog', target: '/products', auth: false },
   { method: 'GET', path: '/api/products/:id', upstream: 'catalog', target: '/products/:id', auth: false },
@@ -64,21 +68,33 @@ function copyResponseHeaders(ctx: ParameterizedContext, headers: Record<string, 
   }
 }
 
-/** Passes a Server-Sent Events stream through as it arrives; the upstream call ends with the client's. */
-function proxyStream(route: ProxyRoute, upstream: Upstream, openStreams: Set<Readable>): Middleware {
+/**
+ * Passes a Server-Sent Events stream through as it arrives; the upstream call ends with the client's.
+ * The stream counts against the user's and the gateway's stream caps until the response closes.
+ */
+function proxyStream(route: ProxyRoute, upstream: Upstream, openStreams: Set<Readable>, caps: StreamCaps, readiness: Readiness): Middleware {
   return async (ctx) => {
+    const release = caps.acquire(ctx.state.userId!);
+    ctx.res.once('close', release);
     const aborted = new AbortController();
     ctx.req.on('close', () => aborted.abort());
     const res = await upstream.stream({ method: route.method, path: route.target, headers: upstreamHeaders(ctx), idempotent: true }, aborted.signal);
+    if (!res) {
+      // The client left before the stream opened: there is no one to answer.
+      ctx.respond = false;
+      return;
+    }
     copyResponseHeaders(ctx, res.headers);
     ctx.status = res.status;
     ctx.set('x-accel-buffering', 'no');
     ctx.req.socket.setNoDelay(true);
-    openStreams.add(res.body);
-    res.body.once('close', () => openStreams.delete(res.body));
     // Swallow the abort error of a stream ended on purpose (client gone, or draining).
     res.body.on('error', () => undefined);
     ctx.body = res.body;
+    // One that opened while the gateway began to drain is ended like those open before.
+    if (readiness.draining) res.body.destroy();
+    openStreams.add(res.body);
+    res.body.once('close', () => openStreams.delete(res.body));
   };
 }
 
@@ -99,15 +115,43 @@ function proxy(route: ProxyRoute, upstream: Upstream): Middleware {
   };
 }
 
-/** Registers every route of the table on the router; open streams end when the gateway drains. */
-export function proxyRoutes(router: Router, upstreams: ReadonlyMap<string, Upstream>, authenticate: Middleware, readiness: Readiness): void {
+/** What every public route passes through before it is proxied, in this order. */
+export interface EdgeGuards {
+  /** Refuses everything early while the gateway is overloaded. */
+  shed: Middleware;
+  /** The per-address limit of all of /api. */
+  limitAddress: Middleware;
+  /** The stricter per-address limits of single routes. */
+  limitRoute: Readonly<Record<NonNullable<ProxyRoute['limit']>, Middleware>>;
+  /** Verifies the bearer token and sets ctx.state.userId. */
+  authenticate: Middleware;
+  /** The per-user limit, after authentication. */
+  limitUser: Middleware;
+  streams: StreamCaps;
+}
+
+/**
+ * Registers every route of the table on the router behind its guards (shedding, rate limits,
+ * authentication); open streams end when the gateway drains.
+ */
+export function proxyRoutes(router: Router, upstreams: ReadonlyMap<string, Upstream>, guards: EdgeGuards, readiness: Readiness): void {
   const openStreams = new Set<Readable>();
   readiness.onDraining(() => openStreams.forEach((stream) => stream.destroy()));
   for (const route of ROUTES) {
     const upstream = upstreams.get(route.upstream);
     if (!upstream) throw new Error(`route ${route.path} names unknown upstream ${route.upstream}`);
-    const handler = route.stream ? proxyStream(route, upstream, openStreams) : proxy(route, upstream);
-    const handlers: Middleware[] = route.auth ? [authenticate, handler] : [handler];
+    const handler = route.stream ? proxyStream(route, upstream, openStreams, guards.streams, readiness) : proxy(route, upstream);
+    const handlers: Middleware[] = [
+      guards.shed,
+      guards.limitAddress,
+      ...(route.limit ? [guards.limitRoute[route.limit]] : []),
+      ...(route.auth ? [guards.authenticate, guards.limitUser] : []),
+      handler,
+    ];
     router.register(route.path, [route.method], handlers as never);
   }
+  // The router knows only the common methods and calls the others (TRACE, PROPFIND, M-SEARCH...) 501 Not
+  // Implemented, a server error, for what is a client's mistake. Knowing them all, it answers 405 on a
+  // path the API has and 404 elsewhere. CONNECT never reaches the app.
+  router.methods.push(...METHODS.filter((method) => method !== 'CONNECT' && !router.methods.includes(method)));
 }

@@ -1,9 +1,14 @@
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BalancedPool, Pool, type Dispatcher } from 'undici';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Dispatcher } from 'undici';
 import { AppError, DeadlineError, UnavailableError } from '@switchyard/kit/errors';
 import type { acquireWatcher } from '@switchyard/kit/k8s-resolver';
 import type { Logger } from '@switchyard/kit/log';
+import { sharedMetric } from '@switchyard/kit/metrics';
+import { UpstreamBreaker, type BreakerSettings } from './circuit-breaker.js';
+import { ReplicaSet, type EjectionSettings, type Replica } from './replica-set.js';
+import { RetryBudget } from './retry-budget.js';
 
 /** The ready pods of a k8s:// upstream, kept current from its EndpointSlices (see k8s-resolver). */
 export type EndpointWatch = ReturnType<typeof acquireWatcher>;
@@ -12,7 +17,14 @@ export interface UpstreamOptions {
   timeoutMs: number;
   connectTimeoutMs: number;
   retries: number;
+  /** Retries may add at most this share of the calls (see RetryBudget). */
+  retryBudgetRatio: number;
+  ejection: EjectionSettings;
+  breaker: BreakerSettings;
+  /** Connections of each replica's stream pool: the most streams that can be open at once. */
+  streamConnections: number;
   log: Logger;
+  registry: Registry;
   /** For a k8s:// upstream: the watch of its Service's endpoints (required then). */
   endpoints?: EndpointWatch;
 }
@@ -32,10 +44,18 @@ export interface UpstreamResponse {
   body: Buffer;
 }
 
+export interface UpstreamStream {
+  status: number;
+  headers: UpstreamResponse['headers'];
+  body: Readable;
+}
+
 // The request never reached the service, so sending it again cannot repeat an effect.
 const NOT_SENT = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 // The service may or may not have acted; only idempotent requests are repeated.
 const MAYBE_SENT = new Set(['ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE']);
+// The call ran out of its deadline: the whole call's budget, not a sign that this replica is broken.
+const TIMED_OUT = new Set(['TimeoutError', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'AbortError']);
 const RETRYABLE_STATUS = new Set([502, 503]);
 
 function errorCode(err: unknown): string {
@@ -47,11 +67,16 @@ function errorCode(err: unknown): string {
 }
 
 /**
- * One upstream service over a keep-alive connection pool (several base URLs are balanced across).
- * Every call has one deadline covering all attempts; only requests that are safe to repeat are retried.
+ * One upstream service: its replicas (each with keep-alive pools), outlier ejection, retries of requests
+ * that are safe to repeat on another replica within a retry budget, and a circuit breaker around it all.
+ * Every call has one deadline covering all attempts.
  */
 export class Upstream {
-  readonly #dispatcher: Dispatcher;
+  readonly #replicas: ReplicaSet;
+  readonly #breaker: UpstreamBreaker;
+  readonly #budget: RetryBudget;
+  readonly #retried: Counter<'upstream' | 'outcome'>;
+  readonly #log: Logger;
   readonly #releaseDiscovery: (() => Promise<void>) | undefined;
 
   constructor(
@@ -59,46 +84,106 @@ export class Upstream {
     urls: readonly string[],
     private readonly options: UpstreamOptions,
   ) {
-    const poolOptions: Pool.Options = {
-      connections: 128,
-      // Shorter than the services' 65 s server keep-alive, so the gateway closes idle sockets first.
-      keepAliveTimeout: 4_000,
-      keepAliveMaxTimeout: 30_000,
-      connect: { timeout: options.connectTimeoutMs },
-    };
+    const { registry } = options;
+    this.#log = options.log.child({ upstream: name });
+    const ejected = sharedMetric(
+      registry,
+      'gateway_upstream_ejected_replicas',
+      () => new Gauge({ name: 'gateway_upstream_ejected_replicas', help: 'Replicas of an upstream ejected for repeated failures right now.', labelNames: ['upstream'], registers: [registry] }),
+    );
+    this.#retried = sharedMetric(
+      registry,
+      'gateway_upstream_retries_total',
+      () => new Counter({ name: 'gateway_upstream_retries_total', help: 'Retries per upstream: made, or refused by the retry budget.', labelNames: ['upstream', 'outcome'], registers: [registry] }),
+    );
+    this.#replicas = new ReplicaSet({
+      upstream: name,
+      pool: {
+        connections: 128,
+        // Shorter than the services' 65 s server keep-alive, so the gateway closes idle sockets first.
+        keepAliveTimeout: 4_000,
+        keepAliveMaxTimeout: 30_000,
+        connect: { timeout: options.connectTimeoutMs },
+      },
+      streamConnections: options.streamConnections,
+      ejection: options.ejection,
+      log: this.#log,
+      onEjectedChange: (count) => ejected.set({ upstream: name }, count),
+    });
+    this.#breaker = new UpstreamBreaker(name, options.breaker, this.#log, registry);
+    this.#budget = new RetryBudget(options.retryBudgetRatio);
+
     if (urls[0]!.startsWith('k8s://')) {
-      // k8s://<service>.<namespace>:<port-name>: one keep-alive pool per ready pod, kept in step with
-      // the Service's EndpointSlices, instead of one pool to the ClusterIP.
+      // k8s://<service>.<namespace>:<port-name>: one replica per ready pod, kept in step with the
+      // Service's EndpointSlices, instead of one pool to the ClusterIP.
       if (!options.endpoints) throw new Error(`upstream ${name} is a k8s:// target but has no endpoint watch`);
-      const pool = new BalancedPool([], poolOptions);
       const { watcher, release } = options.endpoints;
-      let current = new Set<string>();
-      const apply = (addresses: Array<{ host: string; port: number }>) => {
-        const next = new Set(addresses.map((a) => `http://${a.host}:${a.port}`));
-        for (const origin of next) if (!current.has(origin)) pool.addUpstream(origin);
-        for (const origin of current) if (!next.has(origin)) pool.removeUpstream(origin);
-        current = next;
-      };
+      const apply = (addresses: Array<{ host: string; port: number }>) => this.#replicas.update(addresses.map((a) => `http://${a.host}:${a.port}`));
       const unsubscribe = watcher.subscribe(apply);
       apply(watcher.addresses);
       this.#releaseDiscovery = async () => {
         unsubscribe();
         await release();
       };
-      this.#dispatcher = pool;
     } else {
-      this.#dispatcher = urls.length === 1 ? new Pool(urls[0]!, poolOptions) : new BalancedPool([...urls], poolOptions);
+      this.#replicas.update(urls.map((url) => new URL(url).origin));
     }
   }
 
   /** Sends a request and reads the whole response, or fails with a 503/504 problem. */
-  async request(req: UpstreamRequest, timeoutMs = this.options.timeoutMs): Promise<UpstreamResponse> {
+  request(req: UpstreamRequest, timeoutMs = this.options.timeoutMs): Promise<UpstreamResponse> {
+    return this.#breaker.execute(() => this.#attempts(req, timeoutMs));
+  }
+
+  /**
+   * Opens a long-lived response (Server-Sent Events) on a replica's stream pool and hands its body over
+   * as it arrives: the deadline covers only the answer's headers, and the stream ends when `signal`
+   * aborts (the client went away; then this resolves undefined). Nothing is retried.
+   */
+  stream(req: Omit<UpstreamRequest, 'body'>, signal: AbortSignal): Promise<UpstreamStream | undefined> {
+    return this.#breaker.execute(async () => {
+      const replica = this.#replicas.pick(new Set());
+      if (!replica) throw this.#noReplicas();
+      try {
+        const res = await replica.streamPool.request({
+          method: req.method as Dispatcher.HttpMethod,
+          path: req.path,
+          headers: req.headers,
+          signal,
+          headersTimeout: this.options.timeoutMs,
+          bodyTimeout: 0,
+        });
+        this.#replicas.report(replica, res.statusCode < 500);
+        return { status: res.statusCode, headers: res.headers, body: res.body };
+      } catch (err) {
+        if (signal.aborted) return undefined;
+        const code = errorCode(err);
+        if (!TIMED_OUT.has(code)) this.#replicas.report(replica, false);
+        throw this.#translate(err, code, this.options.timeoutMs);
+      }
+    });
+  }
+
+  /** Stops following endpoints and closes every pool, letting requests in flight finish. */
+  async close(): Promise<void> {
+    await this.#releaseDiscovery?.();
+    await this.#replicas.close();
+  }
+
+  async #attempts(req: UpstreamRequest, timeoutMs: number): Promise<UpstreamResponse> {
     const deadline = Date.now() + timeoutMs;
+    const tried = new Set<Replica>();
+    this.#budget.earn();
     for (let attempt = 0; ; attempt++) {
+      const replica = this.#replicas.pick(tried);
+      if (!replica) throw this.#noReplicas();
+      // Straight on to another replica; the same one again only after a pause.
+      if (tried.has(replica)) await this.#backoff(attempt, deadline);
+      tried.add(replica);
       const remaining = deadline - Date.now();
       if (remaining <= 0) throw this.#timeout(timeoutMs);
       try {
-        const res = await this.#dispatcher.request({
+        const res = await replica.pool.request({
           method: req.method as Dispatcher.HttpMethod,
           path: req.path,
           headers: req.headers,
@@ -108,54 +193,35 @@ export class Upstream {
           bodyTimeout: remaining,
         });
         const body = Buffer.from(await res.body.arrayBuffer());
-        if (req.idempotent && RETRYABLE_STATUS.has(res.statusCode) && attempt < this.options.retries) {
-          await this.#backoff(attempt, deadline);
-          continue;
-        }
+        this.#replicas.report(replica, res.statusCode < 500);
+        if (req.idempotent && RETRYABLE_STATUS.has(res.statusCode) && this.#mayRetry(attempt, { status: res.statusCode, origin: replica.origin })) continue;
         return { status: res.statusCode, headers: res.headers, body };
       } catch (err) {
-        if (err instanceof AppError) throw err;
         const code = errorCode(err);
+        if (TIMED_OUT.has(code)) throw this.#timeout(timeoutMs);
+        this.#replicas.report(replica, false);
         const retryable = NOT_SENT.has(code) || (req.idempotent && MAYBE_SENT.has(code));
-        if (retryable && attempt < this.options.retries && deadline - Date.now() > 0) {
-          this.options.log.debug({ upstream: this.name, code, attempt }, 'retrying upstream call');
-          await this.#backoff(attempt, deadline);
-          continue;
-        }
+        if (retryable && deadline - Date.now() > 0 && this.#mayRetry(attempt, { code, origin: replica.origin })) continue;
         throw this.#translate(err, code, timeoutMs);
       }
     }
   }
 
-  /**
-   * Opens a long-lived response (Server-Sent Events) and hands its body over as it arrives: the
-   * deadline covers only the answer's headers, and the stream ends when `signal` aborts (the client
-   * went away). Nothing is retried once the stream started.
-   */
-  async stream(req: Omit<UpstreamRequest, 'body'>, signal: AbortSignal): Promise<{ status: number; headers: UpstreamResponse['headers']; body: Readable }> {
-    try {
-      const res = await this.#dispatcher.request({
-        method: req.method as Dispatcher.HttpMethod,
-        path: req.path,
-        headers: req.headers,
-        signal,
-        headersTimeout: this.options.timeoutMs,
-        bodyTimeout: 0,
-      });
-      return { status: res.statusCode, headers: res.headers, body: res.body };
-    } catch (err) {
-      throw this.#translate(err, errorCode(err), this.options.timeoutMs);
+  /** Whether this call may make another attempt: within its retries, and the budget has one left. */
+  #mayRetry(attempt: number, why: Record<string, unknown>): boolean {
+    if (attempt >= this.options.retries) return false;
+    if (!this.#budget.trySpend()) {
+      this.#retried.inc({ upstream: this.name, outcome: 'budget_exhausted' });
+      this.#log.debug({ ...why, attempt }, 'retry budget spent; not retrying');
+      return false;
     }
-  }
-
-  /** Closes the pool, letting requests in flight finish. */
-  async close(): Promise<void> {
-    await this.#releaseDiscovery?.();
-    await this.#dispatcher.close();
+    this.#retried.inc({ upstream: this.name, outcome: 'retried' });
+    this.#log.debug({ ...why, attempt }, 'retrying upstream call');
+    return true;
   }
 
   async #backoff(attempt: number, deadline: number): Promise<void> {
-    const delay = Math.min(25 * 2 ** attempt * (0.5 + Math.random()), Math.max(0, deadline - Date.now()));
+    const delay = Math.min(25 * 2 ** (attempt - 1) * (0.5 + Math.random()), Math.max(0, deadline - Date.now()));
     await sleep(delay);
   }
 
@@ -163,14 +229,18 @@ export class Upstream {
     return new DeadlineError('upstream_timeout', `The ${this.name} service did not answer within ${timeoutMs} ms.`);
   }
 
+  #unavailable(cause?: unknown): AppError {
+    return new UnavailableError('upstream_unavailable', `The ${this.name} service is unavailable.`, { cause, headers: { 'retry-after': '1' } });
+  }
+
+  #noReplicas(): AppError {
+    this.#log.warn('upstream has no endpoints');
+    return this.#unavailable();
+  }
+
   #translate(err: unknown, code: string, timeoutMs: number): AppError {
-    if (code === 'TimeoutError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'AbortError') {
-      return this.#timeout(timeoutMs);
-    }
-    this.options.log.warn({ upstream: this.name, code, err }, 'upstream call failed');
-    return new UnavailableError('upstream_unavailable', `The ${this.name} service is unavailable.`, {
-      cause: err,
-      headers: { 'retry-after': '1' },
-    });
+    if (TIMED_OUT.has(code)) return this.#timeout(timeoutMs);
+    this.#log.warn({ code, err }, 'upstream call failed');
+    return this.#unavailable(err);
   }
 }

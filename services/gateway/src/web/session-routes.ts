@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { BrowserSession } from '@switchyard/contracts/public-api';
 import { UnauthorizedError } from '@switchyard/kit/errors';
 import { REQUEST_ID_HEADER } from '@switchyard/kit/identity';
+import type { EdgeGuards } from '../http/proxy-routes.js';
 import type { Upstream } from '../upstream/upstream.js';
 import { clearedSessionCookie, csrfTokenFor, requireCsrfToken, sessionCookie, sessionTokenOf } from './cookie-session.js';
 
@@ -21,11 +22,13 @@ const RELAYED_HEADERS = ['content-type', 'retry-after', 'www-authenticate'];
  * A login needs no CSRF token: its JSON body cannot come from a cross-site form, and a cross-origin
  * fetch with that content type is stopped by the CORS preflight the gateway never grants.
  */
-export function sessionRoutes(router: Router, upstreams: ReadonlyMap<string, Upstream>, authenticate: Middleware): void {
+export function sessionRoutes(router: Router, upstreams: ReadonlyMap<string, Upstream>, guards: EdgeGuards): void {
   const users = upstreams.get('users');
   if (!users) throw new Error('the session routes need the users upstream');
+  const { shed, limitAddress, authenticate } = guards;
 
-  router.post('/api/session', async (ctx) => {
+  // The same guards as POST /api/sessions (shared limits): the browser's login is no way around them.
+  router.post('/api/session', shed, limitAddress, guards.limitRoute.sessions, async (ctx) => {
     const res = await users.request({
       method: 'POST',
       path: '/sessions',
@@ -53,7 +56,7 @@ export function sessionRoutes(router: Router, upstreams: ReadonlyMap<string, Ups
     if (!sessionTokenOf(ctx)) throw new UnauthorizedError('missing_session', 'There is no session cookie: log in with POST /api/session.');
     await next();
   };
-  router.get('/api/session', requireCookie, authenticate, (ctx) => {
+  router.get('/api/session', shed, limitAddress, requireCookie, authenticate, (ctx) => {
     const token = sessionTokenOf(ctx)!;
     ctx.set('cache-control', 'no-store');
     // authenticate verified the token, so its claims can be read as they are.
@@ -61,7 +64,7 @@ export function sessionRoutes(router: Router, upstreams: ReadonlyMap<string, Ups
     ctx.body = { csrfToken: csrfTokenFor(token), expiresAt } satisfies BrowserSession;
   });
 
-  router.delete('/api/session', (ctx) => {
+  router.delete('/api/session', shed, limitAddress, (ctx) => {
     const token = sessionTokenOf(ctx);
     if (token) requireCsrfToken(ctx, token);
     ctx.append('set-cookie', clearedSessionCookie());
