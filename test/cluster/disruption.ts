@@ -79,8 +79,11 @@ export async function disruptionChecks(kube: Kube, release: Release, checks: Che
     load.phase('rollout restart of every deployment');
     const before = terminations.ended.size;
     for (const service of SERVICES) {
+      const from = new Date();
       await kube.kubectl(['rollout', 'restart', `deployment/${release.fullname(service)}`, '-n', release.namespace]);
       await rolloutStatus(kube, release, service);
+      // When each one rolled, to tell which service a failed request (listed with its time) fell on.
+      out(`      ${service} rolled ${from.toISOString().slice(11, 23)}–${new Date().toISOString().slice(11, 23)}`);
     }
     // The last old pods may still be draining when the rollout counts as done.
     const rolled = await waitForRolledPods(kube, release, terminations, before);
