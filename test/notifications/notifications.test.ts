@@ -166,6 +166,8 @@ notifications('stores one notification when the same message is delivered twice'
 
 notifications('lists the caller’s own notifications newest first with cursor pages, and refuses anonymous callers', async () => {
   const eve = await signUp('eve@example.com', 'Eve');
+  // The welcome comes through users' outbox; the list order is the order in which notifications were stored.
+  await eventually(async () => ((await listFor(eve.auth)).body.items.length === 1 ? true : undefined), 10_000, 'welcome stored');
   for (const name of ['Two', 'Three', 'Four']) await publish(buildEvent('user.registered', '/test', { userId: eve.id, email: 'eve@example.com', name }, eve.id));
   await eventually(async () => ((await listFor(eve.auth)).body.items.length === 4 ? true : undefined), 5000, 'four stored');
   const page1 = await listFor(eve.auth, '?limit=3');

@@ -5,6 +5,7 @@ import { SERVICE_NAMES, paymentsV1, type PaymentsDefinition } from '@switchyard/
 import { GrpcClient } from '@switchyard/kit/grpc-client';
 import { freshDatabase, queryRows } from '../support/database.js';
 import { grpcFailure } from '../support/grpc.js';
+import { amqpUrl, isolatedNames } from '../support/broker.js';
 import { capturedLogger } from '../support/logs.js';
 import { startTestPayments, type TestService } from '../support/services.js';
 
@@ -25,7 +26,8 @@ const attempts = (orderId: string) => queryRows<{ outcome: string }>(db.url, 'SE
 
 payments.before(async () => {
   db = await freshDatabase('payments');
-  service = await startTestPayments(db.url, log);
+  const names = isolatedNames('payments');
+  service = await startTestPayments(db.url, log, { AMQP_URL: amqpUrl(), EVENTS_EXCHANGE: names.exchange, EVENTS_QUEUE: names.queue });
   client = new GrpcClient(paymentsV1().Payments, {
     dependency: 'payments',
     serviceName: SERVICE_NAMES.payments,

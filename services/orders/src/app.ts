@@ -1,4 +1,5 @@
 import type Koa from 'koa';
+import { failpointRoutes, type Failpoints } from '@switchyard/kit/failpoints';
 import { createHttpApp } from '@switchyard/kit/http-service';
 import type { Logger } from '@switchyard/kit/log';
 import type { Metrics } from '@switchyard/kit/metrics';
@@ -15,6 +16,7 @@ export interface OrdersDeps {
   readiness: Readiness;
   pool: Pool;
   ordering: Ordering;
+  failpoints: Failpoints;
 }
 
 /** The orders HTTP app; no I/O happens here. */
@@ -24,6 +26,9 @@ export function createApp(deps: OrdersDeps): Koa {
     metrics: deps.metrics,
     readiness: deps.readiness,
     bodyLimitBytes: deps.config.HTTP_BODY_LIMIT_BYTES,
-    routes: (router) => orderRoutes(router, deps.ordering, deps.pool),
+    routes: (router) => {
+      orderRoutes(router, deps.ordering, deps.pool);
+      failpointRoutes(router, deps.failpoints);
+    },
   });
 }

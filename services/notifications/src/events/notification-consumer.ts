@@ -10,7 +10,7 @@ import { insertNotification } from '../notifications/notification-store.js';
 
 /** The effect of one event: its notification, stored once however often the event arrives (inbox). */
 export function storeNotificationOnce(pool: Pool, event: AnyEvent): Promise<'processed' | 'duplicate'> {
-  return processOnce(pool, 'notifications', event.id, (db) => insertNotification(db, notificationFor(event)));
+  return processOnce(pool, 'notifications', event.id, async (db) => void (await insertNotification(db, notificationFor(event))));
 }
 
 /** Turns consumed events into stored notifications, each event exactly once (inbox). */

@@ -1,0 +1,139 @@
+import { randomUUID } from 'node:crypto';
+import type { ServiceDatabases } from '../../scripts/check-consistency.js';
+import { amqpUrl, isolatedNames } from './broker.js';
+import { freshDatabase, queryRows } from './database.js';
+import { FreezableProxy } from './freezable-proxy.js';
+import { request, type TestResponse } from './http.js';
+import { ed25519Pem } from './keys.js';
+import { capturedLogger } from './logs.js';
+import { freePort } from './ports.js';
+import { startTestCatalog, startTestGateway, startTestOrders, startTestPayments, startTestUsers, type TestService } from './services.js';
+
+type Env = Record<string, string>;
+type Auth = Record<string, string>;
+
+export const GOOD_CARD = { number: '4242424242424242', expiry: '12/40', cvc: '123' };
+export const DECLINED_CARD = { ...GOOD_CARD, number: '4000000000000002' };
+
+export interface ShopOptions {
+  /** Extra environment of orders (short TTLs, deadlines). */
+  orders?: Env;
+  catalog?: Env;
+  /** Put a FreezableProxy between orders and catalog, and between orders and payments. */
+  proxied?: boolean;
+}
+
+/**
+ * The order flow in this process on fresh databases: users, catalog, payments, orders and the
+ * gateway, sharing one exchange of their own on the harness's RabbitMQ (so catalog and payments
+ * consume orders' events), with the helpers the order suites use.
+ */
+export class Shop {
+  readonly svc: Record<'users' | 'catalog' | 'payments' | 'orders' | 'gateway', TestService> = {} as never;
+  readonly dbs: Record<'users' | 'catalog' | 'payments' | 'orders', Awaited<ReturnType<typeof freshDatabase>>> = {} as never;
+  proxies: { catalog: FreezableProxy; payments: FreezableProxy } | undefined;
+  readonly log = capturedLogger('shop').log;
+  readonly #events = isolatedNames('shop');
+  #paymentsPort = 0;
+  #counter = 0;
+
+  static async start(options: ShopOptions = {}): Promise<Shop> {
+    const shop = new Shop();
+    try {
+      await shop.#start(options);
+    } catch (err) {
+      await shop.stop();
+      throw err;
+    }
+    return shop;
+  }
+
+  async #start(options: ShopOptions): Promise<void> {
+    for (const name of ['users', 'catalog', 'payments', 'orders'] as const) this.dbs[name] = await freshDatabase(`${name}_shop`);
+    const shared = { EVENTS_EXCHANGE: this.#events.exchange, AMQP_RECONNECT_MAX_MS: '1000' };
+    const consumer = (service: string) => ({ ...shared, EVENTS_QUEUE: `${this.#events.queue}.${service}`, CONSUMER_RETRY_DELAYS_MS: '100' });
+    this.#paymentsPort = await freePort();
+    this.svc.users = await startTestUsers(this.dbs.users.url, ed25519Pem(), this.log, shared);
+    this.svc.catalog = await startTestCatalog(this.dbs.catalog.url, this.log, { ...consumer('catalog'), RESERVATION_SWEEP_INTERVAL_MS: '200', ...options.catalog });
+    this.svc.payments = await this.#startPayments();
+    let catalogAddress = this.svc.catalog.grpcAddress;
+    let paymentsAddress = this.svc.payments.grpcAddress;
+    if (options.proxied) {
+      this.proxies = { catalog: await FreezableProxy.start(catalogAddress), payments: await FreezableProxy.start(paymentsAddress) };
+      catalogAddress = this.proxies.catalog.address;
+      paymentsAddress = this.proxies.payments.address;
+    }
+    this.svc.orders = await startTestOrders(this.dbs.orders.url, this.log, { users: this.svc.users.grpcAddress, catalog: catalogAddress, payments: paymentsAddress }, { ...shared, ...options.orders });
+    this.svc.gateway = await startTestGateway(this.svc.users.url, this.log, { CATALOG_URL: this.svc.catalog.url, ORDERS_URL: this.svc.orders.url });
+  }
+
+  #startPayments(): Promise<TestService> {
+    // payments consumes order.cancelled/expired from the shop's exchange (the shared runner does not give it AMQP yet).
+    return startTestPayments(this.dbs.payments.url, this.log, {
+      GRPC_PORT: String(this.#paymentsPort),
+      AMQP_URL: amqpUrl(),
+      EVENTS_EXCHANGE: this.#events.exchange,
+      EVENTS_QUEUE: `${this.#events.queue}.payments`,
+      CONSUMER_RETRY_DELAYS_MS: '100',
+      AMQP_RECONNECT_MAX_MS: '1000',
+    });
+  }
+
+  /** Stops payments (an outage); restartPayments() brings it back on the same port. */
+  async stopPayments(): Promise<void> {
+    await this.svc.payments.stop();
+  }
+
+  async restartPayments(): Promise<void> {
+    this.svc.payments = await this.#startPayments();
+  }
+
+  async stop(): Promise<void> {
+    for (const name of ['gateway', 'orders', 'payments', 'catalog', 'users'] as const) await this.svc[name]?.stop();
+    await this.proxies?.catalog.stop();
+    await this.proxies?.payments.stop();
+    for (const db of Object.values(this.dbs)) await db.drop();
+  }
+
+  /** The databases, for the consistency check. */
+  databases(): ServiceDatabases {
+    return { catalog: this.dbs.catalog.url, orders: this.dbs.orders.url, payments: this.dbs.payments.url };
+  }
+
+  api(path: string): string {
+    return `${this.svc.gateway.url}/api${path}`;
+  }
+
+  /** A new user, signed in: the authorization header. */
+  async signUp(): Promise<Auth> {
+    const email = `buyer${++this.#counter}-${Date.now()}@example.com`;
+    await request(this.api('/users'), { method: 'POST', json: { email, password: 'long enough pw', name: 'Buyer' } });
+    const session = await request(this.api('/sessions'), { method: 'POST', json: { email, password: 'long enough pw' } });
+    return { authorization: `Bearer ${session.body.token}` };
+  }
+
+  place(auth: Auth, items: unknown, key: string | null = randomUUID()): Promise<TestResponse> {
+    return request(this.api('/orders'), { method: 'POST', json: { items }, headers: { ...auth, ...(key ? { 'idempotency-key': key } : {}) } });
+  }
+
+  pay(auth: Auth, id: string, card: unknown = GOOD_CARD): Promise<TestResponse> {
+    return request(this.api(`/orders/${id}/pay`), { method: 'POST', json: { card }, headers: auth });
+  }
+
+  cancel(auth: Auth, id: string): Promise<TestResponse> {
+    return request(this.api(`/orders/${id}/cancel`), { method: 'POST', headers: auth });
+  }
+
+  async order(auth: Auth, id: string): Promise<TestResponse> {
+    return request(this.api(`/orders/${id}`), { headers: auth });
+  }
+
+  async stockOf(productId: string): Promise<number> {
+    return (await request(this.api(`/products/${productId}`))).body.stock as number;
+  }
+
+  /** One number from a query on a service's database (a count, say). */
+  async count(db: keyof Shop['dbs'], sql: string, params: unknown[] = []): Promise<number> {
+    return Number((await queryRows<{ n: string }>(this.dbs[db].url, sql, params))[0]!.n);
+  }
+}
