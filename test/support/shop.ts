@@ -32,7 +32,10 @@ export class Shop {
   readonly svc: Record<'users' | 'catalog' | 'payments' | 'orders' | 'gateway', TestService> = {} as never;
   readonly dbs: Record<'users' | 'catalog' | 'payments' | 'orders', Awaited<ReturnType<typeof freshDatabase>>> = {} as never;
   proxies: { catalog: FreezableProxy; payments: FreezableProxy } | undefined;
-  readonly log = capturedLogger('shop').log;
+  readonly #captured = capturedLogger('shop');
+  readonly log = this.#captured.log;
+  /** Every log line of every service of the shop. */
+  readonly lines = this.#captured.lines;
   readonly #events = isolatedNames('shop');
   #paymentsPort = 0;
   #counter = 0;
