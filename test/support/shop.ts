@@ -1,19 +1,15 @@
-import { randomUUID } from 'node:crypto';
 import type { ServiceDatabases } from '../../scripts/check-consistency.js';
 import { amqpUrl, isolatedNames } from './broker.js';
 import { freshDatabase, queryRows } from './database.js';
 import { FreezableProxy } from './freezable-proxy.js';
-import { request, type TestResponse } from './http.js';
 import { ed25519Pem } from './keys.js';
 import { capturedLogger } from './logs.js';
 import { freePort } from './ports.js';
 import { startTestCatalog, startTestGateway, startTestOrders, startTestPayments, startTestUsers, type TestService } from './services.js';
 
-type Env = Record<string, string>;
-type Auth = Record<string, string>;
+import { ShopClient } from './shop-client.js';
 
-export const GOOD_CARD = { number: '4242424242424242', expiry: '12/40', cvc: '123' };
-export const DECLINED_CARD = { ...GOOD_CARD, number: '4000000000000002' };
+type Env = Record<string, string>;
 
 export interface ShopOptions {
   /** Extra environment of orders (short TTLs, deadlines). */
@@ -38,7 +34,8 @@ export class Shop {
   readonly lines = this.#captured.lines;
   readonly #events = isolatedNames('shop');
   #paymentsPort = 0;
-  #counter = 0;
+  /** The public API through the gateway. */
+  client!: ShopClient;
 
   static async start(options: ShopOptions = {}): Promise<Shop> {
     const shop = new Shop();
@@ -68,6 +65,7 @@ export class Shop {
     }
     this.svc.orders = await startTestOrders(this.dbs.orders.url, this.log, { users: this.svc.users.grpcAddress, catalog: catalogAddress, payments: paymentsAddress }, { ...shared, ...options.orders });
     this.svc.gateway = await startTestGateway(this.svc.users.url, this.log, { CATALOG_URL: this.svc.catalog.url, ORDERS_URL: this.svc.orders.url });
+    this.client = new ShopClient(this.svc.gateway.url);
   }
 
   #startPayments(): Promise<TestService> {
@@ -101,38 +99,6 @@ export class Shop {
   /** The databases, for the consistency check. */
   databases(): ServiceDatabases {
     return { catalog: this.dbs.catalog.url, orders: this.dbs.orders.url, payments: this.dbs.payments.url };
-  }
-
-  api(path: string): string {
-    return `${this.svc.gateway.url}/api${path}`;
-  }
-
-  /** A new user, signed in: the authorization header. */
-  async signUp(): Promise<Auth> {
-    const email = `buyer${++this.#counter}-${Date.now()}@example.com`;
-    await request(this.api('/users'), { method: 'POST', json: { email, password: 'long enough pw', name: 'Buyer' } });
-    const session = await request(this.api('/sessions'), { method: 'POST', json: { email, password: 'long enough pw' } });
-    return { authorization: `Bearer ${session.body.token}` };
-  }
-
-  place(auth: Auth, items: unknown, key: string | null = randomUUID()): Promise<TestResponse> {
-    return request(this.api('/orders'), { method: 'POST', json: { items }, headers: { ...auth, ...(key ? { 'idempotency-key': key } : {}) } });
-  }
-
-  pay(auth: Auth, id: string, card: unknown = GOOD_CARD): Promise<TestResponse> {
-    return request(this.api(`/orders/${id}/pay`), { method: 'POST', json: { card }, headers: auth });
-  }
-
-  cancel(auth: Auth, id: string): Promise<TestResponse> {
-    return request(this.api(`/orders/${id}/cancel`), { method: 'POST', headers: auth });
-  }
-
-  async order(auth: Auth, id: string): Promise<TestResponse> {
-    return request(this.api(`/orders/${id}`), { headers: auth });
-  }
-
-  async stockOf(productId: string): Promise<number> {
-    return (await request(this.api(`/products/${productId}`))).body.stock as number;
   }
 
   /** One number from a query on a service's database (a count, say). */

@@ -7,6 +7,7 @@ import { INBOX_MIGRATIONS } from '@switchyard/kit/kit-migrations';
 import type { StartedService } from '@switchyard/kit/lifecycle';
 import type { Logger } from '@switchyard/kit/log';
 import { startPeriodic } from '@switchyard/kit/periodic';
+import { guardCheckedOutClients } from '@switchyard/kit/pool-guard';
 import { hostService } from '@switchyard/kit/service-host';
 import { createApp } from './app.js';
 import type { Config } from './config.js';
@@ -22,6 +23,8 @@ export function startCatalog(config: Readonly<Config>, log: Logger): Promise<Sta
     migrations: [fileURLToPath(new URL('../migrations', import.meta.url)), INBOX_MIGRATIONS],
     poolMax: 20,
     build: async ({ metrics, readiness, pool }) => {
+      // Until the kit's pool does it for every service: a connection lost between queries must not crash the process.
+      guardCheckedOutClients(pool!, log);
       const catalog = new Catalog(pool!);
       const failpoints = new Failpoints([RESERVE_AFTER_COMMIT], { enabled: config.FAILPOINTS_ENABLED, log });
       const events = await startEventing(config, { log, metrics, readiness, pool: pool! }, {

@@ -4,6 +4,7 @@ import { startEventing } from '@switchyard/kit/eventing';
 import { INBOX_MIGRATIONS } from '@switchyard/kit/kit-migrations';
 import type { StartedService } from '@switchyard/kit/lifecycle';
 import type { Logger } from '@switchyard/kit/log';
+import { guardCheckedOutClients } from '@switchyard/kit/pool-guard';
 import { hostService } from '@switchyard/kit/service-host';
 import { createApp } from './app.js';
 import type { Config } from './config.js';
@@ -16,6 +17,8 @@ export function startNotifications(config: Readonly<Config>, log: Logger): Promi
     name: 'notifications',
     migrations: [fileURLToPath(new URL('../migrations', import.meta.url)), INBOX_MIGRATIONS],
     build: async ({ metrics, readiness, pool }) => {
+      // Until the kit's pool does it for every service: a connection lost between queries must not crash the process.
+      guardCheckedOutClients(pool!, log);
       const feed = new LiveFeed(config.DATABASE_URL, log.child({ area: 'live' })).start();
       const events = await startEventing(config, { log, metrics, readiness, pool: pool! }, {
         service: 'notifications',

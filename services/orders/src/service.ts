@@ -5,6 +5,7 @@ import { OUTBOX_MIGRATIONS } from '@switchyard/kit/kit-migrations';
 import type { StartedService } from '@switchyard/kit/lifecycle';
 import type { Logger } from '@switchyard/kit/log';
 import { startPeriodic } from '@switchyard/kit/periodic';
+import { guardCheckedOutClients } from '@switchyard/kit/pool-guard';
 import { hostService } from '@switchyard/kit/service-host';
 import { createApp } from './app.js';
 import type { Config } from './config.js';
@@ -18,6 +19,8 @@ export function startOrders(config: Readonly<Config>, log: Logger): Promise<Star
     name: 'orders',
     migrations: [fileURLToPath(new URL('../migrations', import.meta.url)), OUTBOX_MIGRATIONS],
     build: async ({ metrics, readiness, pool }) => {
+      // Until the kit's pool does it for every service: a connection lost between queries must not crash the process.
+      guardCheckedOutClients(pool!, log);
       const deps = connectDependencies(config, metrics.registry, log);
       const failpoints = new Failpoints([DECISION_AFTER_COMMIT], { enabled: config.FAILPOINTS_ENABLED, log });
       const ordering = new Ordering({

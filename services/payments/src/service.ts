@@ -6,6 +6,7 @@ import { Failpoints } from '@switchyard/kit/failpoints';
 import { INBOX_MIGRATIONS } from '@switchyard/kit/kit-migrations';
 import type { StartedService } from '@switchyard/kit/lifecycle';
 import type { Logger } from '@switchyard/kit/log';
+import { guardCheckedOutClients } from '@switchyard/kit/pool-guard';
 import { hostService } from '@switchyard/kit/service-host';
 import { createApp } from './app.js';
 import { CHARGE_AFTER_COMMIT, Charges } from './charges/charges.js';
@@ -19,6 +20,8 @@ export function startPayments(config: Readonly<Config>, log: Logger): Promise<St
     name: 'payments',
     migrations: [fileURLToPath(new URL('../migrations', import.meta.url)), INBOX_MIGRATIONS],
     build: async ({ metrics, readiness, pool }) => {
+      // Until the kit's pool does it for every service: a connection lost between queries must not crash the process.
+      guardCheckedOutClients(pool!, log);
       const failpoints = new Failpoints([CHARGE_AFTER_COMMIT], { enabled: config.FAILPOINTS_ENABLED, log });
       const charges = new Charges(pool!, log, failpoints);
       const events = await startEventing(config, { log, metrics, readiness, pool: pool! }, {

@@ -2,7 +2,7 @@ import { buildEvent } from '@switchyard/contracts/events';
 import { AppError, BadRequestError } from '@switchyard/kit/errors';
 import { ConcurrentUpdateError, append } from './event-store.js';
 import { SOURCE, commitDecision, type OrderingContext } from './decisions.js';
-import { claimKey, completeKey, keepKey, releaseKey, renewOrderId, requestHash, type StoredResponse } from './idempotency.js';
+import { claimKey, completeKey, keepKey, releaseKey, renewOrderId, requestHash, requestInProgress, type StoredResponse } from './idempotency.js';
 import type { OrderLine } from './order.js';
 import type { Caller } from './ordering.js';
 
@@ -12,16 +12,19 @@ type Items = Array<{ productId: string; quantity: number }>;
  * Places an order once per Idempotency-Key: checks the user, prices every line from catalog, reserves
  * the stock (all or nothing, held for the order's time to pay plus a margin) and appends OrderPlaced.
  * A repeat of the same request answers the stored 201. A failure before anything could be reserved
- * forgets the key; after ReserveStock was called, the key keeps its order id, so a retry continues
- * with the same reservation (catalog's ReserveStock is idempotent per order id), and a reservation
- * nobody retries for gives its stock back when it expires.
+ * forgets the key; once ReserveStock may have run (in this attempt or an earlier one of the same
+ * key), the key keeps its order id, so a retry continues with the same reservation (catalog's
+ * ReserveStock is idempotent per order id), and a reservation nobody retries for gives its stock back
+ * when it expires.
  */
 export async function placeOrder(ctx: OrderingContext, caller: Caller, key: string, items: Items): Promise<StoredResponse> {
   const { pool, settings } = ctx;
   const claim = await claimKey(pool, caller.userId, key, requestHash(items), settings.idempotencyTakeoverMs);
   if (claim.kind === 'replay') return claim.response;
+  const { lease } = claim;
   let { orderId } = claim;
-  let mayBeReserved = false;
+  // A continued key's earlier attempt may have reserved before it failed or died: never forget it.
+  let mayBeReserved = claim.continued;
   try {
     const call = { requestId: caller.requestId };
     await ctx.deps.users.call('GetUser', { id: caller.userId }, call);
@@ -39,7 +42,8 @@ export async function placeOrder(ctx: OrderingContext, caller: Caller, key: stri
       try {
         return await ctx.deps.catalog.call('ReserveStock', { orderId, items, holdMs }, call);
       } catch (err) {
-        // A refusal (short stock, unknown product) rolled catalog's transaction back: nothing is reserved.
+        // A refusal (short stock, unknown product) means no reservation exists for this order id:
+        // catalog's transaction rolled back, and an earlier reservation would have been returned.
         if (err instanceof AppError && err.status < 500) mayBeReserved = false;
         throw err;
       }
@@ -47,7 +51,9 @@ export async function placeOrder(ctx: OrderingContext, caller: Caller, key: stri
     let reservation = await reserve();
     if (reservation.status === 'RESERVATION_STATUS_EXPIRED' || reservation.status === 'RESERVATION_STATUS_RELEASED') {
       // The key's reservation ended before its order was placed (a retry after the hold): start a new one.
-      orderId = await renewOrderId(pool, caller.userId, key);
+      const renewed = await renewOrderId(pool, lease);
+      if (!renewed) throw requestInProgress();
+      orderId = renewed;
       reservation = await reserve();
     }
     if (reservation.status !== 'RESERVATION_STATUS_RESERVED') {
@@ -65,7 +71,7 @@ export async function placeOrder(ctx: OrderingContext, caller: Caller, key: stri
         caller.trace,
       );
       const response = { status: 201, body: placed.order };
-      await completeKey(db, caller.userId, key, response);
+      await completeKey(db, lease, response);
       ctx.log.info({ orderId, totalCents, lines: lines.length }, 'order placed');
       return response;
     });
@@ -75,8 +81,8 @@ export async function placeOrder(ctx: OrderingContext, caller: Caller, key: stri
       const again = await claimKey(pool, caller.userId, key, requestHash(items), settings.idempotencyTakeoverMs);
       if (again.kind === 'replay') return again.response;
     }
-    if (mayBeReserved) await keepKey(pool, caller.userId, key);
-    else await releaseKey(pool, caller.userId, key);
+    if (mayBeReserved) await keepKey(pool, lease);
+    else await releaseKey(pool, lease);
     throw err;
   }
 }
