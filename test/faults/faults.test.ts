@@ -4,7 +4,9 @@
  * (npm run check:consistency's checks, re-run until clean) and asserts that none is violated. One
  * system serves every scenario; each scenario ends its orders, so the next starts from a settled shop.
  */
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { buildEvent } from '@switchyard/contracts/events';
@@ -20,6 +22,7 @@ import { FaultSystem } from './fault-system.js';
 import { PRODUCTS, Workload, oneOf, untilAnswered } from './workload.js';
 
 const faults = suite('fault injection: no lost stock, money or notification');
+const ROOT = resolve(import.meta.dirname, '../..');
 let f: FaultSystem;
 
 faults.before(async () => {
@@ -261,7 +264,14 @@ faults('the outbox relay killed mid-batch (RabbitMQ frozen under it): every even
 faults('16 notification consumers at once, 1,000 events, 20 open streams: every stream gets each of its events once, in order', async () => {
   const users = await shoppers(20);
   for (const user of users) {
-    await eventually(async () => ((await request(f.client.api('/notifications'), { headers: { authorization: user.authorization! } })).body.items?.length === 1 ? true : undefined), 60_000, 'welcome');
+    let last: TestResponse | undefined;
+    await eventually(async () => {
+      last = await request(f.client.api('/notifications'), { headers: { authorization: user.authorization! } });
+      return last.status === 200 && last.body.items.length > 0 ? true : undefined;
+    }, 60_000, `the welcome of ${user.userId}`).catch((err: Error) => {
+      throw new Error(`${err.message}; last answer: ${last?.status} ${last?.text}`);
+    });
+    assert.is(last!.body.items.length, 1, 'one welcome');
   }
   // Each new user's welcome is position 1: resume right after it.
   const streams = await Promise.all(users.map((user) => SseClient.open(f.client.api('/notifications/stream'), { authorization: user.authorization!, 'last-event-id': '1' })));
@@ -330,39 +340,50 @@ faults('one Postgres backend killed under load: 503 with Retry-After, never 500;
   await expectSettled('a Postgres backend killed', seen.length, { answered503: failed.length });
 });
 
-faults('Postgres paused for 10 s under load: every answer is a result or retriable, and everything settles', async () => {
+/**
+ * Injects a fault under a paced workload: waits until orders flow, runs the fault, waits until they
+ * flow again; no answer may be a 500. Reports the scenario once everything settled.
+ */
+async function underWorkload(scenario: string, fault: () => Promise<void>): Promise<void> {
   const workload = new Workload(f.client, await shoppers(4)).start();
   try {
     await eventually(async () => (workload.completed >= 4 || !workload.running ? true : undefined), 30_000, 'flowing');
+    await fault();
+    const after = workload.completed;
+    await eventually(async () => (workload.completed >= after + 8 || !workload.running ? true : undefined), 60_000, 'flowing again');
+  } finally {
+    await workload.stop();
+  }
+  assert.not.ok(workload.statuses.includes(500), 'no 500');
+  await expectSettled(scenario, workload.completed, { answers: count(workload.statuses), shortOfStock: workload.shortOfStock });
+}
+
+faults('Postgres paused for 10 s under load: every answer is a result or retriable, and everything settles', async () => {
+  await underWorkload('Postgres paused 10 s', async () => {
     await f.postgres('SIGSTOP');
     try {
       await new Promise((r) => setTimeout(r, 10_000)); // the fault itself: Postgres paused for 10 s
     } finally {
       await f.postgres('SIGCONT');
     }
-    const after = workload.completed;
-    await eventually(async () => (workload.completed >= after + 8 || !workload.running ? true : undefined), 60_000, 'flowing again');
-  } finally {
-    await workload.stop();
-  }
-  assert.not.ok(workload.statuses.includes(500), 'no 500');
-  await expectSettled('Postgres paused 10 s', workload.completed, { answers: count(workload.statuses), shortOfStock: workload.shortOfStock });
+  });
 });
 
 faults('RabbitMQ frozen for 20 s mid-flow, then killed -9 and restarted on the same data: nothing lost or doubled', async () => {
-  const workload = new Workload(f.client, await shoppers(4)).start();
-  try {
-    await eventually(async () => (workload.completed >= 4 || !workload.running ? true : undefined), 30_000, 'flowing');
+  await underWorkload('RabbitMQ frozen 20 s, killed, restarted', async () => {
     f.rabbit('SIGSTOP');
     await new Promise((r) => setTimeout(r, 20_000)); // the fault itself: the broker frozen for 20 s
     await f.killAndRestartRabbit();
-    const after = workload.completed;
-    await eventually(async () => (workload.completed >= after + 8 || !workload.running ? true : undefined), 60_000, 'flowing again');
-  } finally {
-    await workload.stop();
-  }
-  assert.not.ok(workload.statuses.includes(500), 'no 500');
-  await expectSettled('RabbitMQ frozen 20 s, killed, restarted', workload.completed, { answers: count(workload.statuses), shortOfStock: workload.shortOfStock });
+  });
+});
+
+faults('npm run check:consistency over the system\'s databases: 0 violation(s), exit 0; a bad setting: exit 1 naming it', () => {
+  const run = (env: Record<string, string>) =>
+    spawnSync(process.execPath, ['--import', 'tsx', '--conditions=development', 'scripts/check-consistency.ts'], { cwd: ROOT, env: { ...process.env, ...env }, encoding: 'utf8' });
+  const clean = run({ CHECK_DATABASE_URL: f.system.databaseUrl });
+  assert.equal([clean.status, clean.stdout], [0, '0 violation(s)\n'], clean.stderr);
+  const bad = run({ CHECK_DATABASE_URL: 'mysql://nope' });
+  assert.equal([bad.status, bad.stderr.trim()], [1, 'invalid configuration: CHECK_DATABASE_URL: Invalid URL']);
 });
 
 function count(values: number[]): Record<string, number> {

@@ -20,7 +20,9 @@ export class ShopClient {
   async signUp(): Promise<Auth & { userId: string }> {
     const email = `buyer${++this.#counter}-${randomUUID().slice(0, 8)}@example.com`;
     const created = await request(this.api('/users'), { method: 'POST', json: { email, password: 'long enough pw', name: 'Buyer' } });
+    if (created.status !== 201) throw new Error(`registering answered ${created.status}: ${created.text}`);
     const session = await request(this.api('/sessions'), { method: 'POST', json: { email, password: 'long enough pw' } });
+    if (session.status !== 200) throw new Error(`signing in answered ${session.status}: ${session.text}`);
     return { authorization: `Bearer ${session.body.token}`, userId: created.body.id };
   }
 

@@ -1,5 +1,6 @@
 import { parseEvent, type AnyEvent } from '@switchyard/contracts/events';
 import type { AmqpConnection } from '@switchyard/kit/amqp-connection';
+import { consumerOptions } from '@switchyard/kit/consumer-options';
 import { PoisonMessageError, registerEventConsumer, type ConsumerSettings } from '@switchyard/kit/event-consumer';
 import { processOnce } from '@switchyard/kit/inbox';
 import type { Logger } from '@switchyard/kit/log';
@@ -16,9 +17,7 @@ import { confirmReservationIn, releaseStockIn } from '../stock/reservations.js';
 export function registerCompensationConsumer(connection: AmqpConnection, deps: { pool: Pool; log: Logger; registry: Registry }, settings: ConsumerSettings): void {
   registerEventConsumer<AnyEvent>({
     connection,
-    topology: { exchange: settings.exchange, queue: settings.queue, routingKeys: ['order.paid', 'order.cancelled', 'order.expired'], retryDelaysMs: settings.retryDelaysMs },
-    prefetch: settings.prefetch,
-    maxAttempts: settings.maxAttempts,
+    ...consumerOptions(settings, ['order.paid', 'order.cancelled', 'order.expired']),
     log: deps.log,
     registry: deps.registry,
     decode: parseEvent,

@@ -60,6 +60,12 @@ export async function claimKey(pool: Pool, userId: string, key: string, hash: st
   throw requestInProgress();
 }
 
+/** The stored response of a completed key, if it is completed. */
+export async function storedResponse(pool: Pool, userId: string, key: string): Promise<StoredResponse | undefined> {
+  const { rows } = await pool.query<{ response: StoredResponse | null }>("SELECT response FROM idempotency_keys WHERE user_id = $1 AND key = $2 AND state = 'COMPLETED'", [userId, key]);
+  return rows[0]?.response ?? undefined;
+}
+
 /** 409 for a key another request holds: retry shortly. */
 export function requestInProgress(): ConflictError {
   return new ConflictError('request_in_progress', 'A request with this Idempotency-Key is still being processed; retry shortly.', { headers: { 'retry-after': '1' } });

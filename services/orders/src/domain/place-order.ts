@@ -2,7 +2,7 @@ import { buildEvent } from '@switchyard/contracts/events';
 import { AppError, BadRequestError } from '@switchyard/kit/errors';
 import { ConcurrentUpdateError, append } from './event-store.js';
 import { SOURCE, commitDecision, type OrderingContext } from './decisions.js';
-import { claimKey, completeKey, keepKey, releaseKey, renewOrderId, requestHash, requestInProgress, type StoredResponse } from './idempotency.js';
+import { claimKey, completeKey, keepKey, releaseKey, renewOrderId, requestHash, requestInProgress, storedResponse, type StoredResponse } from './idempotency.js';
 import type { OrderLine } from './order.js';
 import type { Caller } from './ordering.js';
 
@@ -77,9 +77,10 @@ export async function placeOrder(ctx: OrderingContext, caller: Caller, key: stri
     });
   } catch (err) {
     if (err instanceof ConcurrentUpdateError) {
-      // Another request with this key (after its lease ran out) placed the order first: answer as it did.
-      const again = await claimKey(pool, caller.userId, key, requestHash(items), settings.idempotencyTakeoverMs);
-      if (again.kind === 'replay') return again.response;
+      // Another request with this key (after its lease ran out) placed the order first, completing the
+      // key in the same transaction: answer as it did.
+      const response = await storedResponse(pool, caller.userId, key);
+      if (response) return response;
     }
     if (mayBeReserved) await keepKey(pool, lease);
     else await releaseKey(pool, lease);

@@ -1,5 +1,6 @@
 import { parseEvent, type AnyEvent } from '@switchyard/contracts/events';
 import type { AmqpConnection } from '@switchyard/kit/amqp-connection';
+import { consumerOptions } from '@switchyard/kit/consumer-options';
 import { PoisonMessageError, registerEventConsumer, type ConsumerSettings } from '@switchyard/kit/event-consumer';
 import { processOnce } from '@switchyard/kit/inbox';
 import type { Logger } from '@switchyard/kit/log';
@@ -19,9 +20,7 @@ export function registerOrderClosedConsumer(
 ): void {
   registerEventConsumer<AnyEvent>({
     connection,
-    topology: { exchange: settings.exchange, queue: settings.queue, routingKeys: ['order.cancelled', 'order.expired'], retryDelaysMs: settings.retryDelaysMs },
-    prefetch: settings.prefetch,
-    maxAttempts: settings.maxAttempts,
+    ...consumerOptions(settings, ['order.cancelled', 'order.expired']),
     log: deps.log,
     registry: deps.registry,
     decode: parseEvent,
