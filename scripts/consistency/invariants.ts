@@ -56,8 +56,9 @@ export function findViolations(snapshot: Snapshot, options: CheckOptions = {}): 
   const graceMs = options.reservationGraceMs ?? 60_000;
   const reservations = new Map(snapshot.reservations.map((r) => [r.orderId, r]));
   for (const r of snapshot.reservations) {
-    if (r.status === 'RESERVED' && r.expiresAt.getTime() + graceMs < snapshot.takenAt.getTime()) {
-      add('reservation_overdue', `order ${r.orderId}`, `RESERVED since before ${r.expiresAt.toISOString()} (its expiry), still holding stock`);
+    const expiresAt = Number(r.expiresAt);
+    if (r.status === 'RESERVED' && expiresAt + graceMs < snapshot.takenAt.getTime()) {
+      add('reservation_overdue', `order ${r.orderId}`, `RESERVED past its expiry (${new Date(expiresAt).toISOString()}), still holding stock`);
     }
   }
 

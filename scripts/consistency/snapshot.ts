@@ -22,7 +22,8 @@ export interface ProductRow {
 export interface ReservationRow {
   orderId: string;
   status: 'RESERVED' | 'COMMITTED' | 'RELEASED' | 'EXPIRED';
-  expiresAt: Date;
+  /** Infinity for a reservation made before reservations expired. */
+  expiresAt: Date | number;
   lines: number;
 }
 

@@ -136,4 +136,16 @@ lifecycle('order.paid after the reservation expired and its units were sold is p
   assert.equal([await statusOf(orderId), await stockOf(TELEGRAPH)], ['EXPIRED', 0]);
 });
 
+lifecycle('a reservation made before reservations expired (expires_at infinity, as migrated) is never swept and repeats without expiresAt', async () => {
+  const orderId = randomUUID();
+  // What migration 003 leaves of a reservation made before it: no known expiry.
+  await queryRows(db.url, "INSERT INTO reservations (order_id, status, expires_at) VALUES ($1, 'RESERVED', 'infinity')", [orderId]);
+  await queryRows(db.url, 'INSERT INTO reservation_items (order_id, product_id, quantity) VALUES ($1, $2, 1)', [orderId, TRACK_GAUGE]);
+  await queryRows(db.url, 'UPDATE products SET stock = stock - 1 WHERE id = $1', [TRACK_GAUGE]);
+  const repeat = await reserve(orderId, TRACK_GAUGE, 1, 200);
+  assert.equal([repeat.status, repeat.expiresAt], ['RESERVATION_STATUS_RESERVED', '']);
+  await sweptAfter(Date.now() + 300);
+  assert.is(await statusOf(orderId), 'RESERVED');
+});
+
 lifecycle.run();

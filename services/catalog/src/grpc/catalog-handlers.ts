@@ -33,7 +33,9 @@ export function catalogHandlers(catalog: Catalog, pool: Pool, holds: HoldSetting
       const { orderId, items, holdMs } = parseInput(reserveRequest, request);
       const reservation = await reserveStock(pool, orderId, items, holdMs || holds.defaultHoldMs);
       if (reservation.created) await failpoints.hit(RESERVE_AFTER_COMMIT);
-      return { orderId, items: reservation.items, status: `RESERVATION_STATUS_${reservation.status}`, expiresAt: reservation.expiresAt.toISOString() };
+      // A reservation from before reservations expired never does: no expiresAt.
+      const expiresAt = reservation.expiresAt instanceof Date ? reservation.expiresAt.toISOString() : '';
+      return { orderId, items: reservation.items, status: `RESERVATION_STATUS_${reservation.status}`, expiresAt };
     },
     ReleaseStock: async (request) => {
       const { orderId } = parseInput(z.object({ orderId: uuid }), request);

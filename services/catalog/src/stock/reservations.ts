@@ -14,14 +14,15 @@ export interface Reservation {
   orderId: string;
   items: StockLine[];
   status: ReservationStatus;
-  expiresAt: Date;
+  /** Infinity for a reservation made before reservations expired (node-postgres reads 'infinity' so). */
+  expiresAt: Date | number;
   /** True when this call reserved the units (false for a repeat). */
   created: boolean;
 }
 
 interface ReservationRow {
   status: ReservationStatus;
-  expires_at: Date;
+  expires_at: Date | number;
 }
 
 async function lockReservation(db: PoolClient, orderId: string): Promise<ReservationRow | undefined> {
@@ -39,7 +40,7 @@ export async function reserveStock(pool: Pool, orderId: string, requested: reado
   const lines = normaliseLines(requested);
   return withTransaction(pool, async (db) => {
     // A concurrent call for the same order waits here until the first commits, then sees its row.
-    const inserted = await db.query<{ expires_at: Date }>(
+    const inserted = await db.query<{ expires_at: Date | number }>(
       "INSERT INTO reservations (order_id, status, expires_at) VALUES ($1, 'RESERVED', now() + $2 * interval '1 millisecond') ON CONFLICT (order_id) DO NOTHING RETURNING expires_at",
       [orderId, holdMs],
     );
@@ -61,7 +62,7 @@ async function repeat(db: PoolClient, orderId: string, lines: StockLine[], holdM
   }
   let expiresAt = existing.expires_at;
   if (existing.status === 'RESERVED') {
-    const renewed = await db.query<{ expires_at: Date }>(
+    const renewed = await db.query<{ expires_at: Date | number }>(
       "UPDATE reservations SET expires_at = greatest(expires_at, now() + $2 * interval '1 millisecond') WHERE order_id = $1 RETURNING expires_at",
       [orderId, holdMs],
     );
