@@ -4,7 +4,8 @@
  * line `N passed, N failed`.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createLogger } from '@switchyard/kit/log';
@@ -32,9 +33,14 @@ if (typecheck.status !== 0) {
 }
 process.stdout.write('typecheck passed\n');
 
+/** The checkout's changes as git sees them (null outside a git work tree): tests must add none. */
+function gitStatus(): string[] | null {
+  const status = spawnSync('git', ['status', '--porcelain', '--untracked-files=all'], { cwd: ROOT, encoding: 'utf8' });
+  return status.status === 0 ? status.stdout.split('\n').filter(Boolean) : null;
+}
+const statusBefore = gitStatus();
+
 const dataDir = await mkdtemp(join(tmpdir(), 'switchyard-test-'));
-// As root, Postgres runs as the postgres user, which must be able to enter this directory.
-await chmod(dataDir, 0o755);
 let postgres: PostgresServer | undefined;
 let rabbit: RabbitMqServer | undefined;
 const cleanUp = async () => {
@@ -90,12 +96,45 @@ try {
   await cleanUp();
 }
 
+// A test or a service that wrote into the checkout (outside the git-ignored folders) fails the run.
+const statusAfter = gitStatus();
+const written = statusBefore && statusAfter ? statusAfter.filter((line) => !statusBefore.includes(line)) : [];
+if (written.length > 0) process.stdout.write(`\nFAIL the run wrote into the checkout (git status --porcelain):\n${written.join('\n')}\n`);
+
 // eslint-disable-next-line no-control-regex
 const plain = output.replace(/\x1b\[[0-9;]*m/g, '');
 const total = Number(/Total:\s+(\d+)/.exec(plain)?.[1] ?? 0);
 const passed = Number(/Passed:\s+(\d+)/.exec(plain)?.[1] ?? 0);
 // uvu's total leaves skipped tests out.
-let failed = total - passed;
+let failed = total - passed + (written.length > 0 ? 1 : 0);
 // A suite that crashed before reporting (an import error, an unhandled rejection) is a failure too.
 if (exitCode !== 0 && failed === 0) failed = 1;
-summary(passed, failed);
+
+// The cluster suite (test/cluster, `npm run test:cluster`), after the others: Switchyard on a real
+// Kubernetes cluster. It runs where the local cluster kit is (../shared/k8s) or SWITCHYARD_CLUSTER=kind
+// names one, unless SWITCHYARD_CLUSTER_TESTS=0 or a pattern narrows the run to other suites.
+const clusterSkip =
+  process.env.SWITCHYARD_CLUSTER_TESTS === '0'
+    ? 'SWITCHYARD_CLUSTER_TESTS=0'
+    : process.argv[2] && !new RegExp(process.argv[2]).test('cluster/run.ts')
+      ? `the run is narrowed to "${process.argv[2]}"`
+      : !existsSync(resolve(ROOT, '../shared/k8s/cluster')) && process.env.SWITCHYARD_CLUSTER !== 'kind'
+        ? 'no Kubernetes cluster here (../shared/k8s/cluster is missing and SWITCHYARD_CLUSTER is not kind)'
+        : undefined;
+let cluster = { passed: 0, failed: 0 };
+if (clusterSkip) {
+  process.stdout.write(`cluster suite skipped: ${clusterSkip}\n`);
+} else {
+  process.stdout.write('\ncluster suite (test/cluster/run.ts)\n');
+  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=development', join(ROOT, 'test/cluster/run.ts')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  let clusterOutput = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    clusterOutput += chunk.toString();
+    process.stdout.write(chunk);
+  });
+  const code = await new Promise<number | null>((done) => child.on('exit', (c) => done(c)));
+  const counts = [...clusterOutput.matchAll(/^(\d+) passed, (\d+) failed$/gm)].at(-1);
+  cluster = counts ? { passed: Number(counts[1]), failed: Number(counts[2]) } : { passed: 0, failed: 1 };
+  if (code !== 0 && cluster.failed === 0) cluster.failed = 1;
+}
+summary(passed + cluster.passed, failed + cluster.failed);

@@ -5,6 +5,7 @@ import { SERVICE_NAMES, catalogV1, type CatalogDefinition } from '@switchyard/co
 import { GrpcClient } from '@switchyard/kit/grpc-client';
 import { freshDatabase, queryRows } from '../support/database.js';
 import { grpcFailure } from '../support/grpc.js';
+import { testIssuer } from '../support/identity.js';
 import { capturedLogger } from '../support/logs.js';
 import { startTestCatalog, type TestService } from '../support/services.js';
 
@@ -26,6 +27,7 @@ stock.before(async () => {
     target: `ipv4:${service.grpcAddress}`,
     deadlineMs: 10_000,
     maxAttempts: 2,
+    token: async () => (await testIssuer()).serviceToken('orders', 'catalog'),
   });
 });
 

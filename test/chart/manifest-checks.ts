@@ -148,3 +148,49 @@ export function networkPolicyProblems(objects: K8sObject[]): string[] {
     .filter(({ owner }) => !policies.some((p) => selects(p.spec.podSelector, owner.spec.template.metadata.labels)))
     .map(({ owner }) => `${name(owner)}: no NetworkPolicy selects its pods`);
 }
+
+const PROBES = ['startupProbe', 'readinessProbe', 'livenessProbe'] as const;
+
+/**
+ * Pod templates: no chart or app version label (a chart bump alone would restart every pod, Postgres and
+ * RabbitMQ included), a topology spread for the services, and a timeoutSeconds of at least 2 on every
+ * probe (the default 1 s is the whole budget of a /readyz database check).
+ */
+export function podTemplateProblems(objects: K8sObject[]): string[] {
+  const problems: string[] = [];
+  for (const { owner, spec, workload } of podTemplates(objects)) {
+    if (!workload) continue;
+    const labels = owner.spec.template.metadata.labels ?? {};
+    for (const label of ['helm.sh/chart', 'app.kubernetes.io/version']) if (label in labels) problems.push(`${name(owner)}: pod template label ${label}`);
+    if (owner.kind === 'Deployment' && !(spec.topologySpreadConstraints ?? []).some((c: { topologyKey: string }) => c.topologyKey === 'kubernetes.io/hostname')) {
+      problems.push(`${name(owner)}: no topology spread`);
+    }
+    for (const c of spec.containers ?? []) {
+      for (const probe of PROBES) if (c[probe] && !(c[probe].timeoutSeconds >= 2)) problems.push(`${name(owner)} container ${c.name}: ${probe} without timeoutSeconds >= 2`);
+    }
+  }
+  return problems;
+}
+
+/**
+ * The bundled RabbitMQ: a writable /var/log/rabbitmq (it writes an upgrade log there whatever the log
+ * settings), startup and readiness probes that do not boot an Erlang VM, fsGroupChangePolicy
+ * OnRootMismatch (a recursive chmod makes the Erlang cookie group-readable, which Erlang refuses), and an
+ * absolute memory watermark (a relative one is a share of the node's RAM, not of the pod's limit).
+ */
+export function rabbitmqProblems(objects: K8sObject[]): string[] {
+  const rabbit = objects.find((o) => o.kind === 'StatefulSet' && o.metadata.name.endsWith('-rabbitmq'));
+  if (!rabbit) return ['RabbitMQ: no StatefulSet'];
+  const pod = rabbit.spec.template.spec;
+  const container = pod.containers[0];
+  const problems: string[] = [];
+  if (!(container.volumeMounts ?? []).some((m: { mountPath: string }) => m.mountPath === '/var/log/rabbitmq')) problems.push('RabbitMQ: /var/log/rabbitmq is not writable (read-only root)');
+  for (const probe of ['startupProbe', 'readinessProbe'] as const) if (container[probe]?.exec) problems.push(`RabbitMQ: ${probe} boots an Erlang VM (exec)`);
+  if (container.livenessProbe?.exec && container.livenessProbe.periodSeconds < 30) problems.push('RabbitMQ: livenessProbe boots an Erlang VM more often than every 30 s');
+  if (pod.securityContext?.fsGroupChangePolicy !== 'OnRootMismatch') problems.push('RabbitMQ: fsGroupChangePolicy is not OnRootMismatch');
+  const configs = objects.filter((o) => o.kind === 'ConfigMap' && o.metadata.name.endsWith('-rabbitmq-config'));
+  if (!configs.some((c) => Object.values((c as { data?: Record<string, string> }).data ?? {}).some((text) => /^vm_memory_high_watermark\.absolute\s*=/m.test(text)))) {
+    problems.push('RabbitMQ: no absolute memory watermark');
+  }
+  return problems;
+}

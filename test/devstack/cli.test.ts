@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +8,7 @@ import { startChild, type ChildService } from '../support/child-service.js';
 import { request } from '../support/http.js';
 import { isAlive } from '../support/local-system.js';
 import { freeSystemPorts, isListening } from '../support/ports.js';
+import { waitForTable } from '../support/runner.js';
 
 const cli = suite('npm start (the local system runner)');
 let PORTS: Record<string, string>;
@@ -20,7 +21,6 @@ cli.before(async () => {
   httpBase = ports.httpBasePort;
   PORTS = { SWITCHYARD_HTTP_PORT: String(ports.httpBasePort), SWITCHYARD_POSTGRES_PORT: String(ports.postgresPort), SWITCHYARD_AMQP_PORT: String(ports.amqpPort), SWITCHYARD_EPMD_PORT: String(ports.epmdPort) };
   dataDir = await mkdtemp(join(tmpdir(), 'switchyard-cli-'));
-  await chmod(dataDir, 0o755);
 });
 
 cli.after(async () => {
@@ -36,14 +36,7 @@ const startRunner = () =>
 
 /** Waits for the status table and returns the pids it lists. */
 async function waitUntilRunning(child: ChildService): Promise<number[]> {
-  const deadline = Date.now() + 90_000;
-  while (!child.lines.some((l) => l.startsWith('Press Ctrl-C to stop.'))) {
-    if (!child.process.running || Date.now() > deadline) throw new Error(`runner did not come up:\n${child.lines.join('\n')}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const header = child.lines.findIndex((l) => l.startsWith('SERVICE'));
-  const rows = child.lines.slice(header + 1, child.lines.findIndex((l, i) => i > header && l === ''));
-  return rows.flatMap((row) => row.split(/\s+/).slice(3).map(Number)).filter((n) => n > 0);
+  return (await waitForTable(child)).flatMap((row) => row.pids);
 }
 
 cli('refuses to start when a port it needs is busy, naming the port', async () => {
@@ -70,7 +63,7 @@ cli('starts everything, prints the table, and stops on SIGINT leaving nothing be
   process.kill(runner.process.pid, 'SIGINT');
   assert.equal(await runner.exited, { code: 0, signal: null });
   assert.equal(pids.filter(isAlive), []);
-  const ports = [0, 1, 2, 3, 4, 5, 1001, 1002, 1004].map((o) => httpBase + o).concat([PORTS.SWITCHYARD_POSTGRES_PORT, PORTS.SWITCHYARD_AMQP_PORT, PORTS.SWITCHYARD_EPMD_PORT].map(Number), Number(PORTS.SWITCHYARD_AMQP_PORT) + 20000);
+  const ports = [0, 1, 2, 3, 5, 1001, 1002, 1004, 2000, 2001, 2002, 2003, 2004, 2005].map((o) => httpBase + o).concat([PORTS.SWITCHYARD_POSTGRES_PORT, PORTS.SWITCHYARD_AMQP_PORT, PORTS.SWITCHYARD_EPMD_PORT].map(Number), Number(PORTS.SWITCHYARD_AMQP_PORT) + 20000);
   const listening = [];
   for (const port of ports) if (await isListening(port)) listening.push(port);
   assert.equal(listening, []);

@@ -6,6 +6,9 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { SERVICE_NAMES, paymentsV1 } from '@switchyard/contracts/grpc-contracts';
 import type { LocalSystem } from '@switchyard/devstack/system';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ServiceTokens } from '@switchyard/kit/auth-client';
 import { GrpcClient } from '@switchyard/kit/grpc-client';
 import { eventually } from '../support/broker.js';
 import { request, withoutRequestId } from '../support/http.js';
@@ -110,11 +113,13 @@ e2e('answers an unknown route with a 404 problem', async () => {
 e2e('every service instance serves /healthz, /readyz and /metrics', async () => {
   if (!local) return; // a remote deployment exposes only the gateway
   for (const instance of local.system.instances) {
-    assert.equal((await request(`${instance.url}/healthz`)).body, { status: 'ok' }, instance.label);
-    const ready = await request(`${instance.url}/readyz`);
+    assert.equal((await request(`${instance.adminUrl}/healthz`)).body, { status: 'ok' }, instance.label);
+    const ready = await request(`${instance.adminUrl}/readyz`);
     assert.is(ready.status, 200, `${instance.label} ready`);
-    const metrics = await request(`${instance.url}/metrics`);
+    const metrics = await request(`${instance.adminUrl}/metrics`);
     assert.match(metrics.text, new RegExp(`process_resident_memory_bytes\\{service="${instance.service}"\\}`));
+    // The public API port serves only the API.
+    if (instance.url) assert.is((await request(`${instance.url}/metrics`)).status, 404, `${instance.label} /metrics on the API port`);
   }
 });
 
@@ -166,7 +171,7 @@ e2e('the journey: products → place → declined card (402) → good card (PAID
 
   assert.is((await request(`${base}/api/products/${whistle.id}`)).body.stock, stockBefore - 3);
   const history = await request(`${base}/api/orders/${orderId}/history`, { headers: auth });
-  assert.equal(history.body.items.map((e: { type: string }) => e.type), ['OrderPlaced', 'OrderPaymentDeclined', 'OrderPaid']);
+  assert.equal(history.body.items.map((e: { type: string }) => e.type), ['OrderPlaced', 'OrderPaymentRequested', 'OrderPaymentDeclined', 'OrderPaymentRequested', 'OrderPaid']);
 });
 
 e2e('cancelling an order gives its stock back within seconds', async () => {
@@ -183,12 +188,16 @@ e2e('spreads gRPC calls over both payments replicas (round robin over the local 
   if (!local) return;
   const addresses = local.system.instances.filter((i) => i.service === 'payments').map((i) => i.grpcAddress!);
   assert.is(addresses.length, 2);
+  // As orders: a service token from users, with orders' secret from the local system's secrets.
+  const secrets = JSON.parse(await readFile(join(local.dataDir, 'secrets.json'), 'utf8')) as { serviceSecrets: Record<string, string> };
+  const tokens = new ServiceTokens({ urls: [local.system.instances.find((i) => i.service === 'users')!.url!], clientId: 'orders', clientSecret: secrets.serviceSecrets.orders! });
   const payments = new GrpcClient(paymentsV1().Payments, {
     dependency: 'payments',
     serviceName: SERVICE_NAMES.payments,
     target: `ipv4:${addresses.join(',')}`,
     deadlineMs: 5000,
     maxAttempts: 2,
+    token: () => tokens.token('payments'),
   });
   const ids: string[] = [];
   for (let i = 0; i < 20; i++) {
@@ -210,7 +219,8 @@ e2e('stops leaving no process and no listening port behind', async () => {
   assert.is(pids.length, 8 + 3, 'eight service processes, postgres, rabbitmq and epmd');
   await system.stop();
   assert.equal(pids.filter(isAlive), []);
-  const ports = [...local.system.instances.flatMap((i) => [Number(new URL(i.url).port), Number(i.grpcAddress?.split(':')[1] ?? 0)]).filter(Boolean), PORTS.postgresPort, PORTS.amqpPort, PORTS.amqpPort + 20000, PORTS.epmdPort];
+  const portOf = (url: string | undefined) => (url ? Number(new URL(url).port) : 0);
+  const ports = [...local.system.instances.flatMap((i) => [portOf(i.url), portOf(i.adminUrl), Number(i.grpcAddress?.split(':')[1] ?? 0)]).filter(Boolean), PORTS.postgresPort, PORTS.amqpPort, PORTS.amqpPort + 20000, PORTS.epmdPort];
   const listening = [];
   for (const port of ports) if (await isListening(port)) listening.push(port);
   assert.equal(listening, []);

@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
@@ -33,14 +33,13 @@ const startBroker = async () => {
 
 outage.before(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'switchyard-outage-'));
-  await chmod(dataDir, 0o755);
   ports = { port: await freePort(), epmdPort: await freePort(), distPort: await freePort() };
   const { url } = await startBroker();
   [usersDb, notesDb] = await Promise.all([freshDatabase('users_outage'), freshDatabase('notes_outage')]);
   const fastReconnect = { AMQP_RECONNECT_MAX_MS: '1000', EVENTS_EXCHANGE: 'switchyard.events' };
   users = await startTestUsers(usersDb.url, ed25519Pem(), log, { AMQP_URL: url, OUTBOX_POLL_INTERVAL_MS: '200', ...fastReconnect });
   const notes = await startNotifications(
-    readNotificationsConfig({ HTTP_HOST: '127.0.0.1', HTTP_PORT: '0', DATABASE_URL: notesDb.url, AMQP_URL: url, ...fastReconnect }),
+    readNotificationsConfig({ HTTP_HOST: '127.0.0.1', HTTP_PORT: '0', ADMIN_PORT: '0', AUTH_URL: users.url, DATABASE_URL: notesDb.url, AMQP_URL: url, ...fastReconnect }),
     log,
   );
   stopNotes = () => stopService(notes);
@@ -69,7 +68,7 @@ outage('stop the broker, register three users, start it again: all three welcome
   }
   const pending = await queryRows<{ n: string }>(usersDb.url, 'SELECT count(*) AS n FROM outbox WHERE published_at IS NULL');
   assert.is(pending[0]!.n, '3');
-  const readiness = await request(`${users.url}/readyz`);
+  const readiness = await request(`${users.adminUrl}/readyz`);
   assert.equal([readiness.status, readiness.body.checks], [200, { database: 'up', broker: 'down' }]);
 
   await startBroker();

@@ -27,10 +27,17 @@ failpoints.after(async () => {
   await db.drop();
 });
 
-const arm = (service: TestService, name: string, body: unknown) => request(`${service.url}/failpoints/${name}`, { method: 'PUT', json: body });
+// On the admin port: internal, never exposed by the public edge.
+const arm = (service: TestService, name: string, body: unknown) => request(`${service.adminUrl}/failpoints/${name}`, { method: 'PUT', json: body });
 
 failpoints('every service with failpoints refuses to start with them in production, naming the variable', async () => {
-  const env = { NODE_ENV: 'production', FAILPOINTS_ENABLED: 'true', DATABASE_URL: 'postgres://x@127.0.0.1/x', AMQP_URL: 'amqp://127.0.0.1' };
+  const env = {
+    NODE_ENV: 'production',
+    FAILPOINTS_ENABLED: 'true',
+    DATABASE_URL: 'postgres://x@127.0.0.1/x',
+    AMQP_URL: 'amqp://127.0.0.1',
+    SERVICE_CLIENT_SECRET: 'a-secret-of-at-least-thirty-two-characters',
+  };
   for (const readConfig of [readCatalogConfig, readOrdersConfig, readPaymentsConfig]) {
     try {
       readConfig(env);
@@ -51,9 +58,11 @@ failpoints('a known failpoint is armed with 204; an unknown one is 404 naming th
   assert.equal([bad.status, bad.body.errors[0].field], [400, 'action']);
 });
 
-failpoints('without FAILPOINTS_ENABLED there is no failpoint route at all', async () => {
+failpoints('without FAILPOINTS_ENABLED there is no failpoint route at all, and never one on the public port', async () => {
   const res = await arm(disabled, 'catalog.reserve.after-commit', { action: 'kill' });
   assert.equal([res.status, res.body.code], [404, 'route_not_found']);
+  const publicPort = await request(`${enabled.url}/failpoints/catalog.reserve.after-commit`, { method: 'PUT', json: { action: 'kill' } });
+  assert.equal([publicPort.status, publicPort.body.code], [404, 'route_not_found']);
 });
 
 failpoints.run();

@@ -29,8 +29,7 @@ function serviceEnv(amqpUrl: string): Record<string, Record<string, string>> {
   return {
     users: { ...reconnect, OUTBOX_POLL_INTERVAL_MS: '200' },
     catalog: { ...consumer, FAILPOINTS_ENABLED: 'true', RESERVATION_SWEEP_INTERVAL_MS: '200' },
-    // The local runner does not give payments AMQP_URL yet (it consumes order.cancelled/expired now).
-    payments: { ...consumer, AMQP_URL: amqpUrl, FAILPOINTS_ENABLED: 'true' },
+    payments: { ...consumer, FAILPOINTS_ENABLED: 'true' },
     orders: {
       ...reconnect,
       FAILPOINTS_ENABLED: 'true',
@@ -115,8 +114,14 @@ export class FaultSystem {
     if (this.#dataDir) await rm(this.#dataDir, { recursive: true, force: true });
   }
 
+  /** The service's public API (services with one). */
   url(service: Service): string {
-    return this.system.instances.find((i) => i.service === service)!.url;
+    return this.system.instances.find((i) => i.service === service)!.url!;
+  }
+
+  /** The service's admin listener: readiness, and failpoints. */
+  adminUrl(service: Service): string {
+    return this.system.instances.find((i) => i.service === service)!.adminUrl;
   }
 
   grpcAddress(service: Service): string {
@@ -146,7 +151,7 @@ export class FaultSystem {
     this.#relaunched.set(service, child);
     await eventually(async () => {
       if (!child.running) throw new Error(`${service} exited while starting again:\n${this.lines.slice(-20).join('\n')}`);
-      const ready = await request(`${this.url(service)}/readyz`).catch(() => undefined);
+      const ready = await request(`${this.adminUrl(service)}/readyz`).catch(() => undefined);
       return ready?.status === 200 ? true : undefined;
     }, 60_000, `${service} ready again`);
   }
@@ -162,9 +167,9 @@ export class FaultSystem {
     process.kill(this.pid(service), signal);
   }
 
-  /** Arms a failpoint of a service (PUT /failpoints/{name}). */
+  /** Arms a failpoint of a service (PUT /failpoints/{name} on its admin port). */
   async arm(service: Service, name: string, action: { action: 'kill' | 'delay' | 'error' | 'off'; ms?: number; count?: number }): Promise<void> {
-    const res = await request(`${this.url(service)}/failpoints/${name}`, { method: 'PUT', json: action });
+    const res = await request(`${this.adminUrl(service)}/failpoints/${name}`, { method: 'PUT', json: action });
     if (res.status !== 204) throw new Error(`arming ${name} answered ${res.status}: ${res.text}`);
   }
 

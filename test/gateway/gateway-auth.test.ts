@@ -5,7 +5,8 @@ import { request, withoutRequestId } from '../support/http.js';
 import { ed25519Pem } from '../support/keys.js';
 import { capturedLogger } from '../support/logs.js';
 import { startTestGateway, startTestUsers, type TestService } from '../support/services.js';
-import { kidOf, signToken, unsignedToken } from '../support/tokens.js';
+import { SignJWT, exportJWK, generateKeyPair } from 'jose';
+import { jwksOf, kidOf, signToken, unsignedToken } from '../support/tokens.js';
 
 const auth = suite('gateway authentication');
 const KEY = ed25519Pem();
@@ -99,6 +100,58 @@ auth('rejects a token signed by another key, with the real kid or an unknown one
 auth('rejects a token for another issuer or audience', async () => {
   await assertRejected({ authorization: `Bearer ${await signToken(KEY, { sub: ada.id, iss: 'evil' })}` }, 'invalid_token');
   await assertRejected({ authorization: `Bearer ${await signToken(KEY, { sub: ada.id, aud: 'other-app' })}` }, 'invalid_token');
+});
+
+auth('rejects a token issued in the future or longer ago than the maximum age, though not expired', async () => {
+  await assertRejected({ authorization: `Bearer ${await signToken(KEY, { sub: ada.id, issuedIn: 300 })}` }, 'invalid_token');
+  await assertRejected({ authorization: `Bearer ${await signToken(KEY, { sub: ada.id, issuedIn: -2 * 86_400, expiresIn: 3600 })}` }, 'token_expired');
+  // Within the clock tolerance (30 s) a slightly early iat is fine.
+  assert.is((await me({ authorization: `Bearer ${await signToken(KEY, { sub: ada.id, issuedIn: 10 })}` })).status, 200);
+});
+
+auth('accepts only the canonical encoding of a valid token: padding or other spellings of the same bytes are refused', async () => {
+  const padded = `${ada.token}=`;
+  await assertRejected({ authorization: `Bearer ${padded}` }, 'invalid_token');
+  // The signature's last base64url character carries 4 unused bits: flipping one spells the same bytes.
+  const last = ada.token.at(-1)!;
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  const respelt = `${ada.token.slice(0, -1)}${alphabet[alphabet.indexOf(last) ^ 1]}`;
+  assert.equal(Buffer.from(respelt.split('.')[2]!, 'base64url'), Buffer.from(ada.token.split('.')[2]!, 'base64url'));
+  await assertRejected({ authorization: `Bearer ${respelt}` }, 'invalid_token');
+  assert.is((await me({ authorization: `Bearer ${ada.token}` })).status, 200);
+});
+
+auth('fetches the key set through the users pool: with one users replica down, a new gateway still verifies tokens', async () => {
+  const second = await startTestUsers(db.url, KEY, usersLog.log);
+  const fresh = await startTestGateway(`${users.url},${second.url}`, capturedLogger('gateway-2').log);
+  const down = await startTestUsers(db.url, KEY, usersLog.log);
+  const pair = await startTestGateway(`${down.url},${second.url}`, capturedLogger('gateway-3').log);
+  try {
+    assert.is((await request(`${fresh.url}/api/users/me`, { headers: { authorization: `Bearer ${ada.token}` } })).status, 200);
+    await down.stop(); // its replica is gone before the new gateway ever fetched the keys
+    for (let i = 0; i < 5; i++) {
+      const res = await request(`${pair.url}/api/users/me`, { headers: { authorization: `Bearer ${bob.token}` } });
+      assert.equal([res.status, res.body.id], [200, bob.id], `request ${i}`);
+    }
+  } finally {
+    await pair.stop();
+    await fresh.stop();
+    await second.stop();
+  }
+});
+
+auth('rejects algorithm swaps and key injection: HS256 keyed with the public key, RS256, an embedded jwk, a jku', async () => {
+  const now = Math.floor(Date.now() / 1000);
+  const claims = { sub: ada.id, iss: 'switchyard-users', aud: 'switchyard', iat: now - 10, exp: now + 600 };
+  const publicJwk = (await jwksOf(KEY)).keys[0]!;
+  const hs256 = await new SignJWT(claims).setProtectedHeader({ alg: 'HS256', kid: publicJwk.kid! }).sign(new TextEncoder().encode(JSON.stringify(publicJwk)));
+  const hs256OnX = await new SignJWT(claims).setProtectedHeader({ alg: 'HS256', kid: publicJwk.kid! }).sign(Buffer.from(publicJwk.x!, 'base64url'));
+  const rsa = await generateKeyPair('RS256');
+  const rs256 = await new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: publicJwk.kid! }).sign(rsa.privateKey);
+  const attacker = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
+  const embedded = await new SignJWT(claims).setProtectedHeader({ alg: 'EdDSA', jwk: await exportJWK(attacker.publicKey) }).sign(attacker.privateKey);
+  const jku = await new SignJWT(claims).setProtectedHeader({ alg: 'EdDSA', jku: 'http://127.0.0.1:1/jwks.json', kid: 'attacker' }).sign(attacker.privateKey);
+  for (const token of [hs256, hs256OnX, rs256, embedded, jku]) await assertRejected({ authorization: `Bearer ${token}` }, 'invalid_token');
 });
 
 auth('accepts a token it signed itself with the right claims (the forging helper is faithful)', async () => {

@@ -26,4 +26,11 @@ configExit('gateway exits 1 when an upstream URL is not http(s)', async () => {
   assert.match(fatal.problems[0], /^USERS_URL\.0: /);
 });
 
+configExit('gateway exits 1 when its settings clash (the same port for the API and the admin listener), naming them', async () => {
+  const child = await startChild('services/gateway/src/main.ts', { HTTP_PORT: '18999', ADMIN_PORT: '18999', SHUTDOWN_DRAIN_DELAY_MS: '30000', SHUTDOWN_TIMEOUT_MS: '20000' });
+  assert.equal(await child.exited, { code: 1, signal: null });
+  const fatal = JSON.parse(child.lines.find((l) => l.includes('"level":"fatal"'))!);
+  assert.equal(fatal.problems, ['SHUTDOWN_DRAIN_DELAY_MS: must be less than SHUTDOWN_TIMEOUT_MS (20000)', 'ADMIN_PORT: must differ from HTTP_PORT (both are 18999)']);
+});
+
 configExit.run();

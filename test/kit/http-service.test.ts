@@ -3,7 +3,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { z } from 'zod';
 import { ConflictError } from '@switchyard/kit/errors';
-import { boundPort, closeServer, createHttpApp, listen } from '@switchyard/kit/http-service';
+import { boundPort, closeServer, createAdminApp, createHttpApp, listen } from '@switchyard/kit/http-service';
 import { createMetrics } from '@switchyard/kit/metrics';
 import { Readiness } from '@switchyard/kit/readiness';
 import { parseInput } from '@switchyard/kit/validate';
@@ -12,17 +12,22 @@ import { capturedLogger } from '../support/logs.js';
 
 const httpService = suite('createHttpApp');
 let server: Server;
+let admin: Server;
 let base: string;
+let adminBase: string;
 let databaseUp = true;
 const { log, lines } = capturedLogger('kit-test');
 const readiness = new Readiness().add('database', async () => {
   if (!databaseUp) throw new Error('down');
 });
+readiness.markStarted();
+
+const metrics = createMetrics('kit-test');
 
 httpService.before(async () => {
   const app = createHttpApp({
     log,
-    metrics: createMetrics('kit-test'),
+    metrics,
     readiness,
     bodyLimitBytes: 1024 * 1024,
     routes: (router) => {
@@ -42,9 +47,14 @@ httpService.before(async () => {
   });
   server = await listen(app, 0, '127.0.0.1');
   base = `http://127.0.0.1:${boundPort(server)}`;
+  admin = await listen(createAdminApp({ log, metrics, readiness }), 0, '127.0.0.1');
+  adminBase = `http://127.0.0.1:${boundPort(admin)}`;
 });
 
-httpService.after(() => closeServer(server));
+httpService.after(async () => {
+  await closeServer(server);
+  await closeServer(admin);
+});
 
 httpService('echoes a well-formed x-request-id and creates one otherwise', async () => {
   const given = await request(`${base}/things/1`, { headers: { 'x-request-id': 'abc-123' } });
@@ -150,21 +160,44 @@ httpService('answers an unknown route with a 404 problem and a wrong method with
   assert.is(wrongMethod.body.code, 'method_not_allowed');
 });
 
-httpService('serves /healthz and a /readyz that follows its checks', async () => {
-  assert.equal((await request(`${base}/healthz`)).body, { status: 'ok' });
-  const ready = await request(`${base}/readyz`);
+httpService('the admin app answers /readyz 503 starting until the service has started, and /healthz 200 meanwhile', async () => {
+  const fresh = new Readiness();
+  const starting = await listen(createAdminApp({ log, metrics, readiness: fresh }), 0, '127.0.0.1');
+  const url = `http://127.0.0.1:${boundPort(starting)}`;
+  try {
+    assert.equal((await request(`${url}/healthz`)).body, { status: 'ok' });
+    const before = await request(`${url}/readyz`);
+    assert.equal([before.status, before.body], [503, { status: 'starting', checks: {} }]);
+    fresh.markStarted();
+    const after = await request(`${url}/readyz`);
+    assert.equal([after.status, after.body], [200, { status: 'ready', checks: {} }]);
+  } finally {
+    await closeServer(starting);
+  }
+});
+
+httpService('the admin app serves /healthz, and a /readyz that follows its checks', async () => {
+  assert.equal((await request(`${adminBase}/healthz`)).body, { status: 'ok' });
+  const ready = await request(`${adminBase}/readyz`);
   assert.is(ready.status, 200);
   assert.equal(ready.body, { status: 'ready', checks: { database: 'up' } });
   databaseUp = false;
-  const unready = await request(`${base}/readyz`);
+  const unready = await request(`${adminBase}/readyz`);
   databaseUp = true;
   assert.is(unready.status, 503);
   assert.equal(unready.body, { status: 'unready', checks: { database: 'down' } });
 });
 
+httpService('the public app serves only the API: health and metrics are not on it', async () => {
+  for (const path of ['/healthz', '/readyz', '/metrics']) {
+    const res = await request(`${base}${path}`);
+    assert.equal([res.status, res.body.code], [404, 'route_not_found'], path);
+  }
+});
+
 httpService('exports process metrics and a request histogram labelled by route template', async () => {
   await request(`${base}/things/42`);
-  const res = await request(`${base}/metrics`);
+  const res = await request(`${adminBase}/metrics`);
   assert.is(res.status, 200);
   assert.match(res.text, /process_cpu_user_seconds_total\{service="kit-test"\}/);
   assert.match(res.text, /http_server_request_duration_seconds_count\{service="kit-test",method="GET",route="\/things\/:id",status="200"\} \d+/);
@@ -185,12 +218,13 @@ httpService('logs one line per request with method, route, status and duration',
   assert.match(entry.traceId, /^[0-9a-f]{32}$/);
 });
 
-httpService('turns readiness to 503 draining once shutdown starts', async () => {
+httpService('turns readiness to 503 draining once shutdown starts, and asks API clients to close keep-alive connections', async () => {
   readiness.startDraining();
-  const res = await request(`${base}/readyz`);
+  const res = await request(`${adminBase}/readyz`);
   assert.is(res.status, 503);
   assert.equal(res.body, { status: 'draining', checks: {} });
-  assert.is(res.headers.get('connection'), 'close');
+  const api = await request(`${base}/things/1`);
+  assert.is(api.headers.get('connection'), 'close');
 });
 
 httpService.run();

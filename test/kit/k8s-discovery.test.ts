@@ -1,11 +1,11 @@
 import { createServer } from 'node:http';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Registry } from 'prom-client';
 import { SERVICE_NAMES, usersV1, type UsersDefinition } from '@switchyard/contracts/grpc-contracts';
 import { GrpcClient } from '@switchyard/kit/grpc-client';
 import { GrpcServer } from '@switchyard/kit/grpc-server';
+import { EndpointSliceWatcher } from '@switchyard/kit/endpoint-slices';
 import { configureK8sDiscovery } from '@switchyard/kit/k8s-resolver';
 import { Readiness } from '@switchyard/kit/readiness';
 import { eventually } from '../support/broker.js';
@@ -13,6 +13,7 @@ import { FakeKubeApi } from '../support/fake-kube-api.js';
 import { capturedLogger } from '../support/logs.js';
 import { request } from '../support/http.js';
 import { freePort } from '../support/ports.js';
+import { withinDeadline } from '../support/tcp.js';
 import { startTestGateway } from '../support/services.js';
 
 const discovery = suite('k8s discovery: EndpointSlices → grpc-js resolver (against a FAKE API server)');
@@ -63,10 +64,10 @@ discovery('calls go to the ready endpoints of the Service, and reach a newly add
 
 discovery('a not-ready or terminating endpoint gets no new calls within one second', async () => {
   api.setEndpoints('users', 'grpc', port, [{ ip: PODS.a }, { ip: PODS.b, ready: false }]);
-  await sleep(1000);
+  await eventually(async () => ((await answeredBy(10)).has('b') ? undefined : true), 1000, 'b gets no calls');
   assert.equal(await answeredBy(40), new Set(['a']));
   api.setEndpoints('users', 'grpc', port, [{ ip: PODS.a, terminating: true }, { ip: PODS.b }]);
-  await sleep(1000);
+  await eventually(async () => ((await answeredBy(10)).has('a') ? undefined : true), 1000, 'a gets no calls');
   assert.equal(await answeredBy(40), new Set(['b']));
 });
 
@@ -139,7 +140,7 @@ discovery('the gateway balances an HTTP upstream over the ready pods of its Endp
     };
     await eventually(async () => ((await seen(20)).size === 2 ? true : undefined), 3000, 'both pods answer');
     api.setEndpoints('catalog', 'http', httpPort, [{ ip: PODS.a }, { ip: PODS.b, ready: false }]);
-    await sleep(1000);
+    await eventually(async () => ((await seen(20)).has('b') ? undefined : true), 3000, 'only a answers');
     assert.equal(await seen(20), new Set(['a']));
   } finally {
     await gateway.stop();
@@ -148,6 +149,31 @@ discovery('the gateway balances an HTTP upstream over the ready pods of its Endp
       server.close();
     }
   }
+});
+
+discovery('a gateway with a k8s:// upstream is not ready until that upstream\'s endpoints were listed', async () => {
+  await api.stop();
+  const gateway = await startTestGateway('http://127.0.0.1:9', log, { ORDERS_URL: 'k8s://orders.test:http' });
+  try {
+    const unready = await request(`${gateway.adminUrl}/readyz`);
+    assert.equal([unready.status, unready.body], [503, { status: 'unready', checks: { discovery: 'down' } }]);
+    await api.start(api.port);
+    await eventually(async () => ((await request(`${gateway.adminUrl}/readyz`)).status === 200 ? true : undefined), 5000, 'ready once listed');
+  } finally {
+    await gateway.stop();
+  }
+});
+
+discovery('stop() ends a watcher at once while it backs off from an unreachable API server', async () => {
+  const captured = capturedLogger('discovery-backoff');
+  const down = new FakeKubeApi();
+  await down.start();
+  const kubeConfig = down.kubeConfig();
+  await down.stop(); // nothing answers there any more
+  const watcher = new EndpointSliceWatcher({ service: 'users', namespace: 'test', portName: 'grpc' }, { kubeConfig, log: captured.log, initialBackoffMs: 60_000, maxBackoffMs: 60_000 }).start();
+  await eventually(async () => (captured.lines.some((l) => l.includes('EndpointSlice list/watch failed')) ? true : undefined), 5000, 'the failed list');
+  // A pause far longer than the deadline: only an abortable pause lets stop() meet it.
+  await withinDeadline(watcher.stop(), 1000, 'stop() during the backoff');
 });
 
 discovery('exports current endpoints, watch restarts and resolution updates', async () => {

@@ -5,15 +5,20 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { migrate } from '@switchyard/kit/migrate';
 import { createPool } from '@switchyard/kit/postgres';
+import pg from 'pg';
+import { eventually } from '../support/broker.js';
 import { freshDatabase, queryRows } from '../support/database.js';
 import { capturedLogger } from '../support/logs.js';
 
 const migrations = suite('migrate');
 let dir: string;
 let db: Awaited<ReturnType<typeof freshDatabase>>;
-const { log } = capturedLogger('migrate-test');
+const { log, lines } = capturedLogger('migrate-test');
+// The key migrate() locks (the same in every service).
+const MIGRATION_LOCK_KEY = 7_420_190_001;
 
 migrations.before.each(async () => {
+  lines.length = 0;
   dir = await mkdtemp(join(tmpdir(), 'migrations-'));
   db = await freshDatabase('migrate');
   await writeFile(join(dir, '001_things.sql'), 'CREATE TABLE things (id int PRIMARY KEY);');
@@ -69,6 +74,44 @@ migrations('rolls back a failing file and records nothing for it', async () => {
     const recorded = await queryRows<{ name: string }>(db.url, 'SELECT name FROM schema_migrations ORDER BY name');
     assert.equal(recorded.map((r) => r.name), ['001_things.sql', '002_more.sql']);
   } finally {
+    await pool.end();
+  }
+});
+
+migrations('a replica waiting for the migration lock is not cut off by the pool\'s statement timeout', async () => {
+  // The other replica holds the lock longer than a request statement may take.
+  const holder = new pg.Client({ connectionString: db.url });
+  await holder.connect();
+  await holder.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+  const pool = createPool(db.url, log, { applicationName: 'migrate-test', statementTimeoutMs: 200 });
+  try {
+    const waiting = migrate(pool, dir, log);
+    await eventually(async () => (lines.some((l) => l.includes('waiting for the migration lock')) ? true : undefined), 5_000, 'the wait for the lock');
+    await new Promise((r) => setTimeout(r, 600)); // hold the lock past the 200 ms statement timeout on purpose
+    await holder.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+    assert.equal(await waiting, ['001_things.sql', '002_more.sql']);
+    // The pool's connections keep the request timeout.
+    assert.equal(await pool.query('SHOW statement_timeout').then((r) => r.rows), [{ statement_timeout: '200ms' }]);
+  } finally {
+    await holder.end();
+    await pool.end();
+  }
+});
+
+migrations('stops waiting for the migration lock when the start is aborted', async () => {
+  const holder = new pg.Client({ connectionString: db.url });
+  await holder.connect();
+  await holder.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+  const pool = createPool(db.url, log, { applicationName: 'migrate-test' });
+  const stop = new AbortController();
+  try {
+    const waiting = migrate(pool, dir, log, stop.signal).then(() => 'migrated', (err: Error) => err.message);
+    await eventually(async () => (lines.some((l) => l.includes('waiting for the migration lock')) ? true : undefined), 5_000, 'the wait for the lock');
+    stop.abort();
+    assert.is(await waiting, 'stop requested while waiting for the migration lock');
+    assert.equal(await queryRows(db.url, "SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'things'"), [{ n: 0 }]);
+  } finally {
+    await holder.end();
     await pool.end();
   }
 });

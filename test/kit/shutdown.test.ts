@@ -8,10 +8,10 @@ const shutdown = suite('graceful shutdown');
 const FIXTURE = 'test/fixtures/slow-service.ts';
 let child: ChildService | undefined;
 
-async function start(env: Record<string, string> = {}): Promise<{ child: ChildService; base: string }> {
+async function start(env: Record<string, string> = {}): Promise<{ child: ChildService; base: string; admin: string }> {
   child = await startChild(FIXTURE, { HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'debug', ...env });
-  const line = await child.waitForLine((l) => l.msg === 'listening');
-  return { child, base: `http://127.0.0.1:${line.port}` };
+  const line = await child.waitForLine((l) => l.msg === 'slow started');
+  return { child, base: `http://127.0.0.1:${line.httpPort}`, admin: `http://127.0.0.1:${line.adminPort}` };
 }
 
 shutdown.after.each(async () => {
@@ -38,11 +38,11 @@ shutdown('lets a request in flight finish with 200, refuses new ones, and exits 
 });
 
 shutdown('answers /readyz with 503 during the drain delay, before closing the listener', async () => {
-  const { child, base } = await start({ SHUTDOWN_DRAIN_DELAY_MS: '1500' });
-  assert.is((await request(`${base}/readyz`)).status, 200);
+  const { child, admin } = await start({ SHUTDOWN_DRAIN_DELAY_MS: '1500' });
+  assert.is((await request(`${admin}/readyz`)).status, 200);
   process.kill(child.process.pid, 'SIGTERM');
   await child.waitForLine((l) => l.msg === 'shutdown started');
-  const draining = await request(`${base}/readyz`);
+  const draining = await request(`${admin}/readyz`);
   assert.is(draining.status, 503);
   assert.equal(draining.body, { status: 'draining', checks: {} });
   assert.equal(await child.exited, { code: 0, signal: null });

@@ -32,6 +32,8 @@ const streams: SseClient[] = [];
 const notificationsEnv = (queue: string, exchange = names.exchange) => ({
   HTTP_HOST: '127.0.0.1',
   HTTP_PORT: '0',
+  ADMIN_PORT: '0',
+  AUTH_URL: users.url,
   DATABASE_URL: notesDb.url,
   AMQP_URL: amqpUrl(),
   EVENTS_EXCHANGE: exchange,
@@ -140,9 +142,8 @@ notifications('with two replicas, a stream on either one receives every event, w
   await eventually(async () => ((await listFor(gus.auth)).body.items.length === 1 ? true : undefined), 10_000, 'welcome stored');
   const second = await startNotes(names.queue);
   try {
-    const identity = { 'x-switchyard-user-id': gus.id };
-    const onFirst = await SseClient.open(`${notes.url}/notifications/stream`, identity);
-    const onSecond = await SseClient.open(`${second.url}/notifications/stream`, identity);
+    const onFirst = await SseClient.open(`${notes.url}/notifications/stream`, gus.auth);
+    const onSecond = await SseClient.open(`${second.url}/notifications/stream`, gus.auth);
     streams.push(onFirst, onSecond);
     await new Promise((r) => setTimeout(r, 300));
     const sent = ['A', 'B', 'C', 'D', 'E', 'F'];

@@ -4,7 +4,6 @@ import * as assert from 'uvu/assert';
 import { amqpUrl, eventually, isolatedNames } from '../support/broker.js';
 import { freshDatabase, queryRows } from '../support/database.js';
 import { request } from '../support/http.js';
-import { ed25519Pem } from '../support/keys.js';
 import { capturedLogger } from '../support/logs.js';
 import { freePort } from '../support/ports.js';
 import { startTestCatalog, startTestGateway, startTestOrders, startTestPayments, startTestUsers, type TestService } from '../support/services.js';
@@ -25,23 +24,26 @@ const events = isolatedNames('orders-flow');
 const paymentsEnv = () => ({ GRPC_PORT: String(paymentsPort), AMQP_URL: amqpUrl(), EVENTS_EXCHANGE: events.exchange, EVENTS_QUEUE: `${events.queue}.payments` });
 
 orders.before(async () => {
-  for (const name of ['users', 'catalog', 'payments', 'orders']) dbs[name] = await freshDatabase(`${name}_o`);
+  for (const name of ['users', 'catalog', 'payments', 'orders', 'expiring']) dbs[name] = await freshDatabase(`${name}_o`);
   const shared = { EVENTS_EXCHANGE: events.exchange, AMQP_RECONNECT_MAX_MS: '1000' };
   paymentsPort = await freePort();
-  svc.users = await startTestUsers(dbs.users!.url, ed25519Pem(), log, shared);
+  // users signs with the test issuer's key: catalog and payments verify tokens against the test issuer.
+  svc.users = await startTestUsers(dbs.users!.url, undefined, log, shared);
   svc.catalog = await startTestCatalog(dbs.catalog!.url, log, { ...shared, EVENTS_QUEUE: `${events.queue}.catalog`, CONSUMER_RETRY_DELAYS_MS: '100' });
   svc.payments = await startTestPayments(dbs.payments!.url, log, paymentsEnv());
-  svc.orders = await startTestOrders(
-    dbs.orders!.url,
-    log,
-    { users: svc.users.grpcAddress, catalog: svc.catalog.grpcAddress, payments: svc.payments.grpcAddress },
-    { ...shared, ORDER_TTL_MS: '1500', EXPIRY_SWEEP_INTERVAL_MS: '200', PAYMENT_DEADLINE_MS: '1500' },
-  );
+  const targets = { users: svc.users.grpcAddress, catalog: svc.catalog.grpcAddress, payments: svc.payments.grpcAddress };
+  // The orders most tests use never expire while the suite runs. Expiry gets an orders service (and
+  // database) of its own: with one short TTL for all, the orders each test leaves unpaid expired in the
+  // middle of later tests and gave their stock back or added events there, at moments that depend on
+  // the machine's load, so later tests' before/after snapshots (stock, event counts) were off.
+  svc.orders = await startTestOrders(dbs.orders!.url, log, targets, { ...shared, PAYMENT_DEADLINE_MS: '1500' });
+  svc.expiring = await startTestOrders(dbs.expiring!.url, log, targets, { ...shared, ORDER_TTL_MS: '1500', EXPIRY_SWEEP_INTERVAL_MS: '200' });
   svc.gateway = await startTestGateway(svc.users.url, log, { CATALOG_URL: svc.catalog.url, ORDERS_URL: svc.orders.url });
+  svc.expiringGateway = await startTestGateway(svc.users.url, log, { CATALOG_URL: svc.catalog.url, ORDERS_URL: svc.expiring.url });
 });
 
 orders.after(async () => {
-  for (const name of ['gateway', 'orders', 'payments', 'catalog', 'users']) await svc[name]?.stop();
+  for (const name of ['expiringGateway', 'gateway', 'expiring', 'orders', 'payments', 'catalog', 'users']) await svc[name]?.stop();
   for (const db of Object.values(dbs)) await db.drop();
 });
 
@@ -204,13 +206,17 @@ orders('cancel releases the stock (catalog consumes order.cancelled); a paid ord
 });
 
 orders('expires unpaid orders after the configured time and releases their stock', async () => {
+  const expiring = (path: string) => `${svc.expiringGateway!.url}/api${path}`;
   const auth = await signUp();
   const before = await stockOf(LANTERN);
-  const order = (await place(auth, [{ productId: LANTERN, quantity: 2 }])).body;
-  await eventually(async () => ((await request(api(`/orders/${order.id}`), { headers: auth })).body.status === 'EXPIRED' ? true : undefined), 10_000, 'expired');
+  const order = (await request(expiring('/orders'), { method: 'POST', json: { items: [{ productId: LANTERN, quantity: 2 }] }, headers: { ...auth, 'idempotency-key': randomUUID() } })).body;
+  assert.is(await stockOf(LANTERN), before - 2);
+  await eventually(async () => ((await request(expiring(`/orders/${order.id}`), { headers: auth })).body.status === 'EXPIRED' ? true : undefined), 10_000, 'expired');
   await eventually(async () => ((await stockOf(LANTERN)) === before ? true : undefined), 10_000, 'stock released after expiry');
-  const late = await pay(auth, order.id);
+  const late = await request(expiring(`/orders/${order.id}/pay`), { method: 'POST', json: { card: GOOD }, headers: auth });
   assert.equal([late.status, late.body.code], [409, 'order_not_payable']);
+  const history = await request(expiring(`/orders/${order.id}/history`), { headers: auth });
+  assert.equal(history.body.items.map((e: { type: string }) => e.type), ['OrderPlaced', 'OrderExpired']);
 });
 
 orders('another user can neither read, pay nor cancel my order', async () => {

@@ -7,6 +7,7 @@ import { freshDatabase, queryRows } from '../support/database.js';
 import { grpcFailure } from '../support/grpc.js';
 import { buildEvent } from '@switchyard/contracts/events';
 import { BrokerProbe, amqpUrl, eventually, isolatedNames } from '../support/broker.js';
+import { testIssuer } from '../support/identity.js';
 import { capturedLogger } from '../support/logs.js';
 import { startTestPayments, type TestService } from '../support/services.js';
 
@@ -37,6 +38,7 @@ payments.before(async () => {
     target: `ipv4:${service.grpcAddress}`,
     deadlineMs: 10_000,
     maxAttempts: MAX_ATTEMPTS,
+    token: async () => (await testIssuer()).serviceToken('orders', 'payments'),
   });
 });
 
@@ -206,6 +208,32 @@ payments('never writes a card number to the log', async () => {
   const all = lines.join('\n');
   for (const number of [GOOD, DECLINED, NO_FUNDS, TRANSIENT]) assert.not.ok(all.includes(number), number);
   assert.ok(lines.some((l) => l.includes('"msg":"payment succeeded"')));
+});
+
+payments('charges and refunds only for orders: no token → UNAUTHENTICATED, another service → PERMISSION_DENIED, nothing stored', async () => {
+  const issuer = await testIssuer();
+  const as = (token?: () => Promise<string>) =>
+    new GrpcClient(paymentsV1().Payments, { dependency: 'payments', serviceName: SERVICE_NAMES.payments, target: `ipv4:${service.grpcAddress}`, deadlineMs: 5000, maxAttempts: 1, ...(token ? { token } : {}) });
+  const anonymous = as();
+  const catalog = as(() => issuer.serviceToken('catalog', 'payments'));
+  const userToken = as(() => issuer.userToken(randomUUID()));
+  const orderId = randomUUID();
+  try {
+    const request = { orderId, amountCents: 4900, currency: 'EUR', card: card(GOOD) };
+    assert.equal((await grpcFailure(anonymous.call('Charge', request))).grpcStatus, 'UNAUTHENTICATED');
+    assert.equal(await grpcFailure(catalog.call('Charge', request)), {
+      httpStatus: 403,
+      code: 'caller_not_allowed',
+      grpcStatus: 'PERMISSION_DENIED',
+      message: 'catalog may not call payments.Charge.',
+      extensions: {},
+    });
+    assert.equal((await grpcFailure(catalog.call('Refund', { orderId }))).grpcStatus, 'PERMISSION_DENIED');
+    assert.equal((await grpcFailure(userToken.call('Refund', { orderId }))).grpcStatus, 'UNAUTHENTICATED', 'a user token is not a service token');
+    assert.equal(await queryRows(db.url, 'SELECT order_id FROM payments WHERE order_id = $1', [orderId]), []);
+  } finally {
+    [anonymous, catalog, userToken].forEach((c) => c.close());
+  }
 });
 
 payments.run();

@@ -12,12 +12,23 @@ export interface ChildService {
   exited: Promise<ProcessExit>;
 }
 
-/** Starts `entry` (relative to the repository root) with the given environment. */
-export async function startChild(entry: string, env: Record<string, string>): Promise<ChildService> {
+/**
+ * Starts `entry` (relative to the repository root) with the given environment. `wrapper` runs node
+ * through another command (e.g. `unshare … --pid --fork`, to be PID 1 as in a container); `nodeArgs`
+ * come before node's own (e.g. another `--import`).
+ */
+export function startChild(entry: string, env: Record<string, string>, options: { wrapper?: string[]; nodeArgs?: string[] } = {}): Promise<ChildService> {
+  const node = [process.execPath, ...(options.nodeArgs ?? []), '--import', 'tsx', '--conditions=development', entry];
+  return startCommand([...(options.wrapper ?? []), ...node], env, ROOT);
+}
+
+/** Starts any command line in `cwd` (in its own process group) and reads its output line by line. */
+export async function startCommand(commandLine: string[], env: Record<string, string>, cwd: string): Promise<ChildService> {
   const lines: string[] = [];
   const waiters = new Set<() => void>();
-  const child = await ManagedProcess.start('child', process.execPath, ['--import', 'tsx', '--conditions=development', entry], {
-    cwd: ROOT,
+  const [command, ...args] = commandLine;
+  const child = await ManagedProcess.start('child', command!, args, {
+    cwd,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
     onLine: (line) => {
       lines.push(line);

@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { LocalSystem, type SystemOptions } from '@switchyard/devstack/system';
@@ -15,10 +15,8 @@ export interface TestPorts {
 }
 
 /** The local system exactly as `npm start` runs it, in a temporary data directory. */
-export async function startTestSystem(ports: TestPorts, overrides: Partial<SystemOptions> = {}): Promise<{ system: LocalSystem; lines: string[]; cleanUp: () => Promise<void> }> {
+export async function startTestSystem(ports: TestPorts, overrides: Partial<SystemOptions> = {}): Promise<{ system: LocalSystem; lines: string[]; dataDir: string; cleanUp: () => Promise<void> }> {
   const dataDir = await mkdtemp(join(tmpdir(), 'switchyard-e2e-'));
-  // As root, Postgres runs as the postgres user, which must be able to enter this directory.
-  await chmod(dataDir, 0o755);
   const lines: string[] = [];
   const system = new LocalSystem({
     rootDir: ROOT,
@@ -41,7 +39,7 @@ export async function startTestSystem(ports: TestPorts, overrides: Partial<Syste
     await cleanUp();
     throw new Error(`the local system did not start; service output:\n${lines.slice(-40).join('\n')}`, { cause: err });
   }
-  return { system, lines, cleanUp };
+  return { system, lines, dataDir, cleanUp };
 }
 
 /** True while a process with this pid exists. */

@@ -18,6 +18,8 @@ export interface TokenShape {
   aud?: string;
   /** Seconds from now; negative for an expired token. */
   expiresIn?: number;
+  /** When it was issued, in seconds from now (default -60). */
+  issuedIn?: number;
   kid?: string;
   extra?: JWTPayload;
 }
@@ -28,7 +30,7 @@ export async function signToken(pem: string, shape: TokenShape = {}): Promise<st
   return new SignJWT({ ...shape.extra })
     .setProtectedHeader({ alg: 'EdDSA', typ: 'JWT', kid: shape.kid ?? (await kidOf(pem)) })
     .setSubject(shape.sub ?? '00000000-0000-4000-8000-000000000001')
-    .setIssuedAt(now - 60)
+    .setIssuedAt(now + (shape.issuedIn ?? -60))
     .setExpirationTime(now + (shape.expiresIn ?? 600))
     .setIssuer(shape.iss ?? 'switchyard-users')
     .setAudience(shape.aud ?? 'switchyard')

@@ -5,7 +5,9 @@ import { freshDatabase, queryRows } from '../support/database.js';
 import { request, withoutRequestId } from '../support/http.js';
 import { ed25519Pem } from '../support/keys.js';
 import { capturedLogger } from '../support/logs.js';
-import { startTestUsers, type TestService } from '../support/services.js';
+import { TEST_CLIENT_SECRET, testIssuer } from '../support/identity.js';
+import { startTestGateway, startTestUsers, type TestService } from '../support/services.js';
+import { eventually } from '../support/broker.js';
 
 const users = suite('users HTTP API');
 let db: Awaited<ReturnType<typeof freshDatabase>>;
@@ -33,7 +35,7 @@ users('registers a user with a trimmed, lower-cased email and stores only a scry
   assert.equal(Object.keys(res.body).sort(), ['email', 'id', 'name']);
   assert.is(res.body.email, 'ada@example.com');
   assert.is(res.body.name, 'Ada Lovelace');
-  assert.is(res.headers.get('location'), `/users/${res.body.id}`);
+  assert.is(res.headers.get('location'), '/users/me');
   const rows = await queryRows<{ email: string; password_hash: string }>(db.url, 'SELECT email, password_hash FROM users WHERE id = $1', [res.body.id]);
   assert.is(rows[0]!.email, 'ada@example.com');
   assert.match(rows[0]!.password_hash, /^scrypt\$1024\$8\$1\$[A-Za-z0-9+/=]{24}\$[A-Za-z0-9+/=]{88}$/);
@@ -136,25 +138,101 @@ users('answers a wrong password and an unknown email with the same 401', async (
   });
 });
 
-users('finds a user by id: 200, 404 for an unknown id, 400 for a malformed one', async () => {
+users('has no lookup of other users by id over HTTP (services use gRPC GetUser, with a service token)', async () => {
   const created = await register({ email: 'linus@example.com', password: PASSWORD, name: 'Linus' });
-  const found = await request(`${service.url}/users/${created.body.id}`);
-  assert.equal(found.body, { id: created.body.id, email: 'linus@example.com', name: 'Linus' });
-  const missing = await request(`${service.url}/users/00000000-0000-4000-8000-000000000000`);
-  assert.is(missing.status, 404);
-  assert.is(missing.body.code, 'user_not_found');
-  const malformed = await request(`${service.url}/users/not-a-uuid`);
-  assert.is(malformed.status, 400);
-  assert.equal(malformed.body.errors, [{ field: '(body)', message: 'must be a UUID' }]);
+  const byId = await request(`${service.url}/users/${created.body.id}`);
+  assert.equal([byId.status, byId.body.code], [404, 'route_not_found']);
 });
 
-users('answers /users/me from the identity header the gateway sets, and 401 without it', async () => {
+users('answers /users/me for a valid user token only: no token, a forged identity header, another audience → 401', async () => {
   const created = await register({ email: 'me@example.com', password: PASSWORD, name: 'Me' });
-  const me = await request(`${service.url}/users/me`, { headers: { 'x-switchyard-user-id': created.body.id } });
+  const session = await login({ email: 'me@example.com', password: PASSWORD });
+  const me = await request(`${service.url}/users/me`, { headers: { authorization: `Bearer ${session.body.token}` } });
   assert.equal(me.body, { id: created.body.id, email: 'me@example.com', name: 'Me' });
   const anonymous = await request(`${service.url}/users/me`);
-  assert.is(anonymous.status, 401);
-  assert.is(anonymous.body.code, 'unauthenticated');
+  assert.equal([anonymous.status, anonymous.body.code], [401, 'missing_token']);
+  const forged = await request(`${service.url}/users/me`, { headers: { 'x-switchyard-user-id': created.body.id } });
+  assert.equal([forged.status, forged.body.code], [401, 'missing_token']);
+  const serviceToken = await (await testIssuer()).serviceToken('orders', 'users');
+  const wrongAudience = await request(`${service.url}/users/me`, { headers: { authorization: `Bearer ${serviceToken}` } });
+  assert.equal([wrongAudience.status, wrongAudience.body.code], [401, 'invalid_token']);
+});
+
+users('issues service tokens to registered services only (client credentials), for the audience asked', async () => {
+  const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
+  const ask = (authorization: string, json: unknown = { audience: 'payments' }) =>
+    request(`${service.url}/service-tokens`, { method: 'POST', json, headers: { authorization } });
+  const issued = await ask(basic('orders', TEST_CLIENT_SECRET));
+  assert.is(issued.status, 200);
+  assert.is(issued.headers.get('cache-control'), 'no-store');
+  const { payload } = await jwtVerify(issued.body.token, createLocalJWKSet((await request(`${service.url}/.well-known/jwks.json`)).body), { algorithms: ['EdDSA'] });
+  assert.equal([payload.sub, payload.aud, payload.iss, payload.exp! - payload.iat!], ['orders', 'urn:switchyard:service:payments', 'switchyard-users', 300]);
+  for (const [authorization, why] of [
+    [basic('orders', 'wrong secret'), 'wrong secret'],
+    [basic('payments', TEST_CLIENT_SECRET), 'not a registered client'],
+    ['Bearer x', 'no basic credentials'],
+  ] as const) {
+    const refused = await ask(authorization);
+    assert.equal([refused.status, refused.body.code, refused.headers.get('www-authenticate')], [401, 'invalid_client', 'Basic realm="service-tokens"'], why);
+  }
+  const badAudience = await ask(basic('orders', TEST_CLIENT_SECRET), { audience: '../admin' });
+  assert.equal([badAudience.status, badAudience.body.errors], [400, [{ field: 'audience', message: 'must be a service name' }]]);
+});
+
+users('refuses NUL characters in any field with a 400 naming the field (Postgres cannot store them)', async () => {
+  const name = await register({ email: 'nul@example.com', password: PASSWORD, name: 'Nu\u0000l' });
+  assert.equal([name.status, name.body.errors], [400, [{ field: 'name', message: 'must not contain NUL characters' }]]);
+  const email = await login({ email: 'nul\u0000@example.com', password: PASSWORD });
+  assert.equal([email.status, email.body.errors], [400, [{ field: 'email', message: 'must not contain NUL characters' }]]);
+});
+
+users('throttles logins per account: one check at a time, a growing pause after five failures, cleared by a success', async () => {
+  await register({ email: 'brute@example.com', password: PASSWORD, name: 'Brute' });
+  const checks = async () => Number(/password_checks_total\S* (\d+)/.exec((await request(`${service.adminUrl}/metrics`)).text)?.[1] ?? 0);
+  const before = await checks();
+  // 20 wrong passwords at once against one account: the account's slot lets one check run at a time.
+  const burst = await Promise.all(Array.from({ length: 20 }, () => login({ email: 'brute@example.com', password: 'wrong guess!' })));
+  const statuses = burst.map((r) => r.status);
+  assert.ok(statuses.every((s) => s === 401 || s === 429), statuses.join(','));
+  for (const throttled of burst.filter((r) => r.status === 429)) {
+    assert.equal([throttled.body.code, Number(throttled.headers.get('retry-after')) >= 1], ['login_throttled', true]);
+  }
+  assert.is((await checks()) - before, statuses.filter((s) => s === 401).length, 'only the attempts that got the slot ran scrypt');
+  // Failures one after the other: the sixth in a row must wait.
+  const sequential: number[] = [];
+  for (let i = 0; i < 8; i++) sequential.push((await login({ email: 'brute@example.com', password: 'wrong guess!' })).status);
+  assert.ok(sequential.includes(429), sequential.join(','));
+  const paused = await login({ email: 'brute@example.com', password: PASSWORD });
+  assert.equal([paused.status, paused.body.code], [429, 'login_throttled'], 'even the right password waits out the pause');
+  const rows = await queryRows<{ failures: number }>(db.url, 'SELECT failures FROM login_attempts WHERE email = $1', ['brute@example.com']);
+  assert.ok(rows[0]!.failures >= 5);
+  // Once the pause is over, the right password works and clears the account.
+  await queryRows(db.url, "UPDATE login_attempts SET next_attempt_at = now() WHERE email = 'brute@example.com'");
+  assert.is((await login({ email: 'brute@example.com', password: PASSWORD })).status, 200);
+  assert.equal(await queryRows(db.url, 'SELECT failures FROM login_attempts WHERE email = $1', ['brute@example.com']), []);
+});
+
+users('a registration the gateway already answered with 504 does not create the account', async () => {
+  // A slow hash (scrypt N=2^17, ~0.5 s) behind a gateway with a 150 ms deadline.
+  const slowDb = await freshDatabase('users_slow');
+  const captured = capturedLogger('users-slow');
+  const slow = await startTestUsers(slowDb.url, undefined, captured.log, { PASSWORD_SCRYPT_COST: '131072' });
+  const gateway = await startTestGateway(slow.url, captured.log, { UPSTREAM_TIMEOUT_MS: '150' });
+  try {
+    const res = await request(`${gateway.url}/api/users`, { method: 'POST', json: { email: 'late@example.com', password: PASSWORD, name: 'Late' } });
+    assert.equal([res.status, res.body.code], [504, 'upstream_timeout']);
+    const finished = await eventually(
+      async () => captured.lines.map((l) => JSON.parse(l)).find((l) => l.service === 'users-slow' && l.msg === 'request finished' && l.route === '/users'),
+      10_000,
+      'users finished the registration',
+    );
+    assert.is(finished.status, 499);
+    assert.equal(await queryRows(slowDb.url, 'SELECT email FROM users'), []);
+  } finally {
+    await gateway.stop();
+    await slow.stop();
+    await slowDb.drop();
+  }
 });
 
 users('never writes a password or token to the log', async () => {

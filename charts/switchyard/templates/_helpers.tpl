@@ -32,6 +32,17 @@ helm.sh/chart: {{ printf "%s-%s" (index . 0).Chart.Name (index . 0).Chart.Versio
 {{- end -}}
 
 {{/*
+switchyard.podLabels: the labels of a component's pod template. Neither the chart version nor the app
+version: a chart bump alone must not restart pods (Postgres and RabbitMQ above all).
+Usage: {{ include "switchyard.podLabels" (list $ "orders" "service") | nindent 8 }}
+*/}}
+{{- define "switchyard.podLabels" -}}
+{{ include "switchyard.selectorLabels" (list (index . 0) (index . 1)) }}
+app.kubernetes.io/part-of: switchyard
+app.kubernetes.io/component: {{ index . 2 }}
+{{- end -}}
+
+{{/*
 switchyard.selectorLabels: the labels that select a component's pods (stable across upgrades).
 Usage: {{ include "switchyard.selectorLabels" (list $ "orders") | nindent 6 }}
 */}}
@@ -63,24 +74,83 @@ Usage: {{ include "switchyard.image" (list $ "orders") }}
 {{- end -}}
 
 {{/*
-switchyard.secretName: the Secret holding generated passwords, the JWT key and connection URLs.
+switchyard.secretName: the Secret holding the passwords and the JWT key: `existingSecret` when set,
+else the one the chart generates.
 Usage: {{ include "switchyard.secretName" $ }}
 */}}
 {{- define "switchyard.secretName" -}}
-{{- include "switchyard.name" (list . "secrets") -}}
+{{- .Values.existingSecret | default (include "switchyard.name" (list . "secrets")) -}}
 {{- end -}}
 
 {{/*
-switchyard.callers: the services whose `calls` list names a service, as a YAML list.
+switchyard.topologySpread: spread a component's pods over nodes and zones, as far as the cluster allows.
+Usage: {{ include "switchyard.topologySpread" (list $ "orders") | nindent 6 }}
+*/}}
+{{- define "switchyard.topologySpread" -}}
+{{- range $key := list "kubernetes.io/hostname" "topology.kubernetes.io/zone" }}
+- maxSkew: 1
+  topologyKey: {{ $key }}
+  whenUnsatisfiable: ScheduleAnyway
+  labelSelector:
+    matchLabels:
+      {{- include "switchyard.selectorLabels" $ | nindent 6 }}
+{{- end }}
+{{- end -}}
+
+{{/*
+switchyard.databaseConnections: the most connections the services may hold on the bundled Postgres:
+per service (its most pods + 1 during a rolling update) x (pool + the connections it keeps outside the
+pool), plus 10 for superuser sessions, the setup Job and an operator.
+Usage: {{ include "switchyard.databaseConnections" $ }}
+*/}}
+{{- define "switchyard.databaseConnections" -}}
+{{- $total := 10 -}}
+{{- range $name, $_ := .Values.services -}}
+{{- $svc := include "switchyard.service" (list $ $name) | fromYaml -}}
+{{- if $svc.database -}}
+{{- $pods := ternary $svc.autoscaling.maxReplicas $svc.replicas $svc.autoscaling.enabled -}}
+{{- $total = add $total (mul (add $pods 1) (add $svc.databasePoolMax ($svc.databaseExtraConnections | default 0))) -}}
+{{- end -}}
+{{- end -}}
+{{- $total -}}
+{{- end -}}
+
+{{/*
+switchyard.peers: the services a service reaches: its `calls`, plus users for one with `auth` (its key
+set and service tokens), as a YAML list. The NetworkPolicies follow it.
+Usage: {{- $peers := include "switchyard.peers" (list $ "orders") | fromYamlArray }}
+*/}}
+{{- define "switchyard.peers" -}}
+{{- $entry := index (index . 0).Values.services (index . 1) | default dict -}}
+{{- $peers := $entry.calls | default list -}}
+{{- if and $entry.auth (not (has "users" $peers)) }}{{ $peers = append $peers "users" }}{{ end -}}
+{{- toYaml $peers -}}
+{{- end -}}
+
+{{/*
+switchyard.callers: the services that reach a service (whose peers name it), as a YAML list.
 Usage: {{- $callers := include "switchyard.callers" (list $ "users") | fromYamlArray }}
 */}}
 {{- define "switchyard.callers" -}}
 {{- $root := index . 0 -}}
 {{- $callers := list -}}
 {{- range $name, $entry := $root.Values.services -}}
-{{- if has (index $ 1) ($entry.calls | default list) }}{{ $callers = append $callers $name }}{{ end -}}
+{{- if has (index $ 1) (include "switchyard.peers" (list $root $name) | fromYamlArray) }}{{ $callers = append $callers $name }}{{ end -}}
 {{- end -}}
 {{- toYaml $callers -}}
+{{- end -}}
+
+{{/*
+switchyard.serviceClients: the services that get service tokens from users (every caller but the
+gateway, which forwards users' own tokens), as a YAML list.
+Usage: {{- range include "switchyard.serviceClients" $ | fromYamlArray }}
+*/}}
+{{- define "switchyard.serviceClients" -}}
+{{- $clients := list -}}
+{{- range $name, $entry := .Values.services -}}
+{{- if and $entry.calls (ne $name "gateway") }}{{ $clients = append $clients $name }}{{ end -}}
+{{- end -}}
+{{- toYaml $clients -}}
 {{- end -}}
 
 {{/*
@@ -93,6 +163,9 @@ runAsNonRoot: true
 runAsUser: {{ . }}
 runAsGroup: {{ . }}
 fsGroup: {{ . }}
+{{- /* Volume ownership is fixed once, not on every mount: a recursive chmod would make RabbitMQ's
+Erlang cookie group-readable (which Erlang refuses) and slows every restart of a large data volume. */}}
+fsGroupChangePolicy: OnRootMismatch
 seccompProfile:
   type: RuntimeDefault
 {{- end -}}

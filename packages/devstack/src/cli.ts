@@ -17,10 +17,10 @@ function statusTable(system: LocalSystem): string {
   const hidePassword = (url: string) => url.replace(/\/\/[^@]*@/, '//');
   const infra = system.infrastructurePids();
   const rows = [
-    ['SERVICE', 'URL', 'GRPC', 'PID'],
-    ...system.instances.map((i) => [i.label, i.url, i.grpcAddress ?? '-', String(i.process.pid)]),
-    ['postgres', hidePassword(system.databaseUrl), '-', infra.postgres.join(' ') || 'external'],
-    ['rabbitmq', hidePassword(system.amqpUrl), '-', infra.rabbitmq.join(' ') || 'external'],
+    ['SERVICE', 'API', 'ADMIN', 'GRPC', 'PID'],
+    ...system.instances.map((i) => [i.label, i.url ?? '-', i.adminUrl, i.grpcAddress ?? '-', String(i.process.pid)]),
+    ['postgres', hidePassword(system.databaseUrl), '-', '-', infra.postgres.join(' ') || 'external'],
+    ['rabbitmq', hidePassword(system.amqpUrl), '-', '-', infra.rabbitmq.join(' ') || 'external'],
   ];
   const widths = rows[0]!.map((_, col) => Math.max(...rows.map((r) => r[col]!.length)));
   return rows.map((r) => r.map((cell, col) => cell.padEnd(widths[col]!)).join('  ').trimEnd()).join('\n');
@@ -78,7 +78,7 @@ process.on('exit', () => system.kill());
 
 try {
   await system.start();
-  process.stdout.write(`\nSwitchyard is running. Public API: ${system.gatewayUrl}/api\n\n${statusTable(system)}\n\nPress Ctrl-C to stop.\n\n`);
+  process.stdout.write(`\nSwitchyard is running. Public API: ${system.gatewayUrl}/api\nStorefront: ${system.gatewayUrl}/\n\n${statusTable(system)}\n\nPress Ctrl-C to stop.\n\n`);
 } catch (err) {
   if (!(err instanceof StartAbortedError)) {
     log.fatal({ err }, (err as Error).message);

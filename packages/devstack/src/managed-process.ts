@@ -9,8 +9,6 @@ export interface ProcessExit {
 export interface ManagedProcessOptions {
   env?: NodeJS.ProcessEnv;
   cwd?: string;
-  uid?: number;
-  gid?: number;
   /** Called with every line the process writes to stdout or stderr. */
   onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
 }
@@ -39,7 +37,6 @@ export class ManagedProcess {
       cwd: options.cwd,
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
-      ...(options.uid !== undefined ? { uid: options.uid, gid: options.gid } : {}),
     };
     const child = spawn(command, args, spawnOptions);
     await new Promise<void>((resolve, reject) => {

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chown, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { Logger } from 'pino';
@@ -37,18 +37,19 @@ async function binaries(): Promise<Binaries> {
   }
 }
 
-/** Postgres refuses to run as root; as root we run it as the `postgres` system user (created if missing). */
-function serverUser(): { uid: number; gid: number } | undefined {
-  if (process.getuid?.() !== 0) return undefined;
-  const lookup = () => execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-  try {
-    lookup();
-  } catch {
-    execFileSync('useradd', ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres']);
-  }
-  const uid = Number(lookup().trim());
-  const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
-  return { uid, gid };
+/**
+ * How to run a Postgres binary as this user. Postgres refuses to run as root. As root we used to run
+ * it as a `postgres` system user, which failed wherever the checkout is not reachable by other users
+ * (root's home, any `mktemp -d` folder: mode 0700): that user could neither execute the binaries under
+ * node_modules nor enter the data directory. Instead, as root, the binaries run in a new user
+ * namespace in which root appears as `nobody` (`unshare --user --map-user`): Postgres sees a non-root
+ * user and starts, while the kernel still checks files against root, who owns the checkout, wherever
+ * it is. No user is created, nothing is copied or chowned. An ordinary user runs the binaries directly.
+ */
+function asServerUser(binary: string, args: string[]): { command: string; args: string[] } {
+  if (process.getuid?.() !== 0) return { command: binary, args };
+  const id = (flag: '-u' | '-g') => execFileSync('id', [flag, 'nobody'], { encoding: 'utf8' }).trim();
+  return { command: 'unshare', args: ['--user', `--map-user=${id('-u')}`, `--map-group=${id('-g')}`, '--', binary, ...args] };
 }
 
 /**
@@ -58,24 +59,24 @@ function serverUser(): { uid: number; gid: number } | undefined {
 export async function startPostgres(options: PostgresOptions): Promise<PostgresServer> {
   const { dataDir, port, log } = options;
   const bin = await binaries();
-  const user = serverUser();
-  const ids = user ? { uid: user.uid, gid: user.gid } : {};
   const env = { ...process.env, LC_ALL: 'C', LANG: 'C' };
 
   if (!existsSync(join(dataDir, 'PG_VERSION'))) {
     await mkdir(dataDir, { recursive: true, mode: 0o700 });
     const passwordFile = `${dataDir}.pwfile`;
     await writeFile(passwordFile, `${options.superuserPassword}\n`, { mode: 0o600 });
-    if (user) await Promise.all([chown(dataDir, user.uid, user.gid), chown(passwordFile, user.uid, user.gid)]);
     try {
       const output: string[] = [];
-      const initdb = await ManagedProcess.start(
-        'initdb',
-        bin.initdb,
-        [`--pgdata=${dataDir}`, '--auth=scram-sha-256', '--username=postgres', `--pwfile=${passwordFile}`, '--encoding=UTF8', '--no-locale'],
-        { ...ids, env, onLine: (line) => output.push(line) },
-      );
-      const exit = await initdb.exited;
+      const initdb = asServerUser(bin.initdb, [
+        `--pgdata=${dataDir}`,
+        '--auth=scram-sha-256',
+        '--username=postgres',
+        `--pwfile=${passwordFile}`,
+        '--encoding=UTF8',
+        '--no-locale',
+      ]);
+      const running = await ManagedProcess.start('initdb', initdb.command, initdb.args, { env, onLine: (line) => output.push(line) });
+      const exit = await running.exited;
       if (exit.code !== 0) throw new Error(`initdb failed (exit ${exit.code}): ${output.slice(-10).join('\n')}`);
       log.info({ dataDir }, 'postgres data directory initialised');
     } finally {
@@ -86,12 +87,12 @@ export async function startPostgres(options: PostgresOptions): Promise<PostgresS
   const output: string[] = [];
   let announceReady: () => void = () => undefined;
   const ready = new Promise<void>((resolve) => (announceReady = resolve));
+  const postgres = asServerUser(bin.postgres, ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=300']);
   const server = await ManagedProcess.start(
     'postgres',
-    bin.postgres,
-    ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=300'],
+    postgres.command,
+    postgres.args,
     {
-      ...ids,
       env,
       onLine: (line) => {
         output.push(line);

@@ -6,17 +6,30 @@ export interface SystemAddresses {
   grpcTarget(service: string): string;
   jwtPrivateKey: string;
   amqpUrl: string;
+  /** users' registry of service clients: `name:<sha256 of its secret>`, comma-separated. */
+  serviceClients: string;
+  /** A calling service's client secret. */
+  serviceSecret(service: string): string;
+  /** The built storefront the gateway serves at /. */
+  webRoot: string;
 }
 
 /** One deployable of the local system. */
 export interface ServiceDefinition {
   name: string;
-  /** Added to the HTTP base port (8080 by default); replica n listens 100·n higher. */
+  /**
+   * Added to the HTTP base port (8080 by default) for its API, and to base + 2000 for its admin port
+   * (health, readiness, metrics); replica n listens 100·n higher.
+   */
   httpPortOffset: number;
+  /** Whether it has a public HTTP API (payments speaks gRPC only). */
+  api: boolean;
   /** Added to the gRPC base port (9080 by default), for services that serve gRPC. */
   grpcPortOffset?: number;
   /** Whether it owns a Postgres database (and gets DATABASE_URL). */
   database: boolean;
+  /** Whether it calls other services over gRPC (and gets service credentials). */
+  callsServices?: boolean;
   env(addresses: SystemAddresses): Record<string, string>;
 }
 
@@ -25,30 +38,38 @@ export const SERVICES: readonly ServiceDefinition[] = [
   {
     name: 'users',
     httpPortOffset: 1,
+    api: true,
     grpcPortOffset: 1,
     database: true,
-    env: (a) => ({ JWT_PRIVATE_KEY: a.jwtPrivateKey, AMQP_URL: a.amqpUrl }),
+    env: (a) => ({ JWT_PRIVATE_KEY: a.jwtPrivateKey, AMQP_URL: a.amqpUrl, SERVICE_CLIENTS: a.serviceClients }),
   },
   {
     name: 'catalog',
     httpPortOffset: 2,
+    api: true,
     grpcPortOffset: 2,
     database: true,
-    env: (a) => ({ AMQP_URL: a.amqpUrl }),
+    env: (a) => ({ AMQP_URL: a.amqpUrl, AUTH_URL: a.httpUrls('users').join(',') }),
   },
   {
     name: 'payments',
     httpPortOffset: 4,
+    api: false,
     grpcPortOffset: 4,
     database: true,
-    env: () => ({}),
+    // payments consumes order.cancelled and order.expired (refunds, voids).
+    env: (a) => ({ AMQP_URL: a.amqpUrl, AUTH_URL: a.httpUrls('users').join(',') }),
   },
   {
     name: 'orders',
     httpPortOffset: 3,
+    api: true,
     database: true,
+    callsServices: true,
     env: (a) => ({
       AMQP_URL: a.amqpUrl,
+      AUTH_URL: a.httpUrls('users').join(','),
+      SERVICE_CLIENT_SECRET: a.serviceSecret('orders'),
       USERS_GRPC_TARGET: a.grpcTarget('users'),
       CATALOG_GRPC_TARGET: a.grpcTarget('catalog'),
       PAYMENTS_GRPC_TARGET: a.grpcTarget('payments'),
@@ -57,18 +78,21 @@ export const SERVICES: readonly ServiceDefinition[] = [
   {
     name: 'notifications',
     httpPortOffset: 5,
+    api: true,
     database: true,
-    env: (a) => ({ AMQP_URL: a.amqpUrl }),
+    env: (a) => ({ AMQP_URL: a.amqpUrl, AUTH_URL: a.httpUrls('users').join(',') }),
   },
   {
     name: 'gateway',
     httpPortOffset: 0,
+    api: true,
     database: false,
     env: (a) => ({
       USERS_URL: a.httpUrls('users').join(','),
       CATALOG_URL: a.httpUrls('catalog').join(','),
       NOTIFICATIONS_URL: a.httpUrls('notifications').join(','),
       ORDERS_URL: a.httpUrls('orders').join(','),
+      WEB_ROOT: a.webRoot,
     }),
   },
 ];
@@ -78,9 +102,14 @@ export function grpcPort(service: ServiceDefinition, basePort: number, replica: 
   return service.grpcPortOffset === undefined ? undefined : basePort + 1000 + service.grpcPortOffset + 100 * replica;
 }
 
-/** The port of a replica (0-based) of a service. */
-export function httpPort(service: ServiceDefinition, basePort: number, replica: number): number {
-  return basePort + service.httpPortOffset + 100 * replica;
+/** The API port of a replica (0-based) of a service, when it has an HTTP API. */
+export function httpPort(service: ServiceDefinition, basePort: number, replica: number): number | undefined {
+  return service.api ? basePort + service.httpPortOffset + 100 * replica : undefined;
+}
+
+/** The admin port (/healthz, /readyz, /metrics) of a replica of a service. */
+export function adminPort(service: ServiceDefinition, basePort: number, replica: number): number {
+  return basePort + 2000 + service.httpPortOffset + 100 * replica;
 }
 
 /** The entry file of a service, relative to the repository root. */

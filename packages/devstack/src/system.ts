@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { loadDevSecrets } from './dev-secrets.js';
@@ -5,7 +6,8 @@ import { ManagedProcess } from './managed-process.js';
 import { assertPortsFree } from './ports.js';
 import { provisionDatabase, startPostgres, type PostgresServer } from './postgres-server.js';
 import { startRabbitMq, type RabbitMqServer } from './rabbitmq-server.js';
-import { SERVICES, databaseName, grpcPort, httpPort, serviceEntry, type ServiceDefinition, type SystemAddresses } from './service-catalog.js';
+import { ensureWebBundle } from './web-bundle.js';
+import { SERVICES, adminPort, databaseName, grpcPort, httpPort, serviceEntry, type ServiceDefinition, type SystemAddresses } from './service-catalog.js';
 
 export interface SystemOptions {
   /** The repository root (services are started from their sources there). */
@@ -34,7 +36,10 @@ export interface ServiceInstance {
   service: string;
   replica: number;
   label: string;
-  url: string;
+  /** The base URL of its public API; none for a gRPC-only service. */
+  url: string | undefined;
+  /** The base URL of its admin listener: /healthz, /readyz, /metrics. */
+  adminUrl: string;
   /** host:port of its gRPC server, when it has one. */
   grpcAddress?: string | undefined;
   process: ManagedProcess;
@@ -62,6 +67,9 @@ export class LocalSystem {
   #postgres: PostgresServer | undefined;
   #rabbit: RabbitMqServer | undefined;
   #stopping: Promise<void> | undefined;
+  /** The storefront build of the start-up, and its process while it runs. */
+  #bundle: Promise<unknown> | undefined;
+  readonly #helpers: ManagedProcess[] = [];
 
   constructor(private readonly options: SystemOptions) {
     this.gatewayUrl = `http://127.0.0.1:${httpPort(this.#service('gateway'), options.httpBasePort, 0)}`;
@@ -80,6 +88,8 @@ export class LocalSystem {
   /** Stops services (gateway first), then RabbitMQ, then Postgres. Safe to call twice. */
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
+      await Promise.all(this.#helpers.map((p) => p.stop('SIGTERM', 5_000)));
+      await this.#bundle?.catch(() => undefined);
       for (const service of [...SERVICES].reverse()) {
         const group = this.instances.filter((i) => i.service === service.name);
         await Promise.all(group.map((i) => i.process.stop('SIGTERM', 30_000)));
@@ -92,6 +102,7 @@ export class LocalSystem {
 
   /** Stops everything at once without waiting (a second Ctrl-C, or the runner crashing). */
   kill(): void {
+    for (const helper of this.#helpers) helper.kill();
     for (const instance of this.instances) instance.process.kill();
     this.#rabbit?.kill();
     this.#postgres?.kill();
@@ -127,13 +138,34 @@ export class LocalSystem {
     const servicePorts = SERVICES.flatMap((s) =>
       Array.from({ length: this.#replicas(s) }, (_, r) => {
         const grpc = grpcPort(s, options.httpBasePort, r);
-        return [[httpPort(s, options.httpBasePort, r), `${s.name} HTTP`] as const, ...(grpc ? [[grpc, `${s.name} gRPC`] as const] : [])];
+        const http = httpPort(s, options.httpBasePort, r);
+        return [
+          ...(http ? [[http, `${s.name} HTTP`] as const] : []),
+          [adminPort(s, options.httpBasePort, r), `${s.name} admin`] as const,
+          ...(grpc ? [[grpc, `${s.name} gRPC`] as const] : []),
+        ];
       }).flat(),
     );
     await assertPortsFree([...servicePorts, ...(options.databaseUrl ? [] : [[options.postgresPort, 'Postgres'] as const])]);
 
     const databases = SERVICES.filter((s) => s.database).map((s) => databaseName(s.name));
-    const secrets = await loadDevSecrets(options.dataDir, databases);
+    const clients = SERVICES.filter((s) => s.callsServices).map((s) => s.name);
+    const secrets = await loadDevSecrets(options.dataDir, databases, clients);
+
+    // The storefront builds (when stale) while Postgres and RabbitMQ start; the gateway needs it first.
+    const webDir = join(options.rootDir, 'web');
+    const bundle = (this.#bundle = ensureWebBundle({
+      webDir,
+      lockfile: join(options.rootDir, 'package-lock.json'),
+      log: options.log,
+      onLine: options.onServiceLine,
+      onProcess: (p) => {
+        this.#helpers.push(p);
+        if (this.#stopping) p.kill();
+      },
+    }));
+    // Awaited below; until then a failure elsewhere must not leave it unhandled.
+    bundle.catch(() => undefined);
 
     this.#checkNotStopping();
     if (options.databaseUrl) {
@@ -178,13 +210,18 @@ export class LocalSystem {
       },
       jwtPrivateKey: secrets.jwtPrivateKey,
       amqpUrl: this.amqpUrl,
+      serviceClients: clients.map((name) => `${name}:${createHash('sha256').update(secrets.serviceSecrets[name]!).digest('hex')}`).join(','),
+      serviceSecret: (name) => secrets.serviceSecrets[name]!,
+      webRoot: join(webDir, 'dist'),
     };
+    await bundle;
 
     for (const service of SERVICES) {
       const count = this.#replicas(service);
       for (let replica = 0; replica < count; replica++) {
         this.#checkNotStopping();
         const port = httpPort(service, options.httpBasePort, replica);
+        const admin = adminPort(service, options.httpBasePort, replica);
         const grpc = grpcPort(service, options.httpBasePort, replica);
         const label = count > 1 ? `${service.name}#${replica + 1}` : service.name;
         const env: NodeJS.ProcessEnv = {
@@ -192,7 +229,8 @@ export class LocalSystem {
           NODE_ENV: 'development',
           LOG_LEVEL: options.serviceLogLevel,
           HTTP_HOST: '127.0.0.1',
-          HTTP_PORT: String(port),
+          ...(port ? { HTTP_PORT: String(port) } : {}),
+          ADMIN_PORT: String(admin),
           ...(grpc ? { GRPC_PORT: String(grpc) } : {}),
           INSTANCE_ID: `${service.name}-${replica + 1}`,
           ...(service.database ? { DATABASE_URL: databaseUrls.get(databaseName(service.name))! } : {}),
@@ -208,7 +246,8 @@ export class LocalSystem {
           service: service.name,
           replica,
           label,
-          url: `http://127.0.0.1:${port}`,
+          url: port ? `http://127.0.0.1:${port}` : undefined,
+          adminUrl: `http://127.0.0.1:${admin}`,
           grpcAddress: grpc ? `127.0.0.1:${grpc}` : undefined,
           process: child,
         });
@@ -223,7 +262,7 @@ export class LocalSystem {
       this.#checkNotStopping();
       if (!instance.process.running) throw new Error(`${instance.label} exited during start-up (see its log lines above)`);
       try {
-        const res = await fetch(`${instance.url}/readyz`, { signal: AbortSignal.timeout(1000) });
+        const res = await fetch(`${instance.adminUrl}/readyz`, { signal: AbortSignal.timeout(1000) });
         await res.arrayBuffer();
         if (res.status === 200) return;
       } catch {

@@ -1,6 +1,6 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type Options } from 'amqplib';
 import { Gauge, type Registry } from 'prom-client';
+import { backoffDelay, pause } from './backoff.js';
 import { UnavailableError } from './errors.js';
 import type { Logger } from './log.js';
 import { sharedMetric } from './metrics.js';
@@ -53,7 +53,7 @@ export class AmqpConnection {
   #closing = false;
   #loop: Promise<void> | undefined;
   #publishQueue: Promise<unknown> = Promise.resolve();
-  #wake: (() => void) | undefined;
+  readonly #closed = new AbortController();
   #firstConnect: { promise: Promise<void>; resolve: () => void };
 
   constructor(private readonly options: AmqpOptions) {
@@ -139,7 +139,7 @@ export class AmqpConnection {
   /** Stops consuming, lets handlers in flight finish, then closes channels and the connection. */
   async close(): Promise<void> {
     this.#closing = true;
-    this.#wake?.();
+    this.#closed.abort();
     await Promise.all(this.#live.map((c) => c.channel.cancel(c.tag).catch(() => undefined)));
     await Promise.all([...this.#inFlight]);
     await this.#publishQueue;
@@ -164,14 +164,10 @@ export class AmqpConnection {
       }
       this.#reset();
       if (this.#closing) break;
-      // Exponential backoff with full jitter: replicas do not reconnect in lockstep.
-      const delay = Math.round(Math.min(max, initial * 2 ** attempt) * (0.5 + Math.random() / 2));
+      const delay = backoffDelay(attempt, initial, max);
       attempt += 1;
       log.info({ delayMs: delay, attempt }, 'reconnecting to RabbitMQ');
-      await new Promise<void>((resolve) => {
-        this.#wake = resolve;
-        void sleep(delay).then(resolve);
-      });
+      await pause(delay, this.#closed.signal);
     }
   }
 
@@ -236,7 +232,7 @@ export class AmqpConnection {
       const index = this.#live.indexOf(live);
       if (index >= 0) this.#live.splice(index, 1);
       if (this.#model === model && !this.#closing) {
-        void sleep(500).then(() => (this.#model === model && !this.#closing ? this.#startConsumer(model, spec) : undefined)).catch((err) => this.#onFailure(err, 'consumer restart failed'));
+        void pause(500, this.#closed.signal).then(() => (this.#model === model && !this.#closing ? this.#startConsumer(model, spec) : undefined)).catch((err) => this.#onFailure(err, 'consumer restart failed'));
       }
     });
   }

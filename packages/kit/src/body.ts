@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Middleware } from 'koa';
-import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from './errors.js';
+import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from './errors.js';
 
 declare module 'koa' {
   interface Request {
@@ -81,11 +81,32 @@ export function jsonBody(options: JsonBodyOptions): Middleware {
       ctx.request.rawBody = bytes;
       return next();
     }
+    let body: unknown;
     try {
-      ctx.request.body = JSON.parse(bytes.toString('utf8'));
+      body = JSON.parse(bytes.toString('utf8'));
     } catch (err) {
       throw new BadRequestError('malformed_json', 'The request body is not valid JSON.', { cause: err });
     }
+    const nul = pathWithNul(body);
+    if (nul !== undefined) throw new ValidationError([{ field: nul || '(body)', message: 'must not contain NUL characters' }]);
+    ctx.request.body = body;
     return next();
   };
+}
+
+/**
+ * The path of the first string (or key) holding a NUL character, if any. Postgres cannot store NUL in
+ * text, so such input would pass validation and fail at the database as a 500: refused here, for every
+ * service, as the 400 it is.
+ */
+function pathWithNul(value: unknown, path = ''): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
+  if (value === null || typeof value !== 'object') return undefined;
+  for (const [key, inner] of Object.entries(value)) {
+    const at = path ? `${path}.${key}` : key;
+    if (key.includes('\u0000')) return at;
+    const found = pathWithNul(inner, at);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }

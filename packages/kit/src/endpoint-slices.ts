@@ -1,6 +1,6 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { DiscoveryV1Api, KubeConfig, Watch, type V1EndpointSlice } from '@kubernetes/client-node';
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { backoffDelay, pause } from './backoff.js';
 import type { Logger } from './log.js';
 import { sharedMetric } from './metrics.js';
 
@@ -53,6 +53,22 @@ export function readyAddresses(slices: Iterable<V1EndpointSlice>, portName: stri
 
 type Listener = (addresses: EndpointAddress[]) => void;
 
+/** Waits for `work` unless `signal` aborts first (then resolves undefined); never leaves a listener behind. */
+async function unlessAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
+  if (signal.aborted) return undefined;
+  let onAbort: () => void = () => undefined;
+  const aborted = new Promise<undefined>((resolve) => {
+    onAbort = () => resolve(undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  work.catch(() => undefined); // a late failure after the abort is of no interest
+  try {
+    return await Promise.race([work, aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
 /**
  * Keeps the ready addresses of a Service port current from its EndpointSlices: list, then watch from
  * the list's resourceVersion, resume from the last one seen after the watch ends, relist after 410 Gone,
@@ -64,7 +80,7 @@ export class EndpointSliceWatcher {
   readonly #listeners = new Set<Listener>();
   #addresses: EndpointAddress[] = [];
   #resourceVersion: string | undefined;
-  #stopped = false;
+  readonly #stop = new AbortController();
   #abort: AbortController | undefined;
   #loop: Promise<void> | undefined;
   #synced: { promise: Promise<void>; resolve: () => void };
@@ -108,10 +124,15 @@ export class EndpointSliceWatcher {
     return this;
   }
 
+  /** Ends the watch and any backoff pause at once, and waits for the loop to finish. */
   async stop(): Promise<void> {
-    this.#stopped = true;
+    this.#stop.abort();
     this.#abort?.abort();
     await this.#loop;
+  }
+
+  get #stopped(): boolean {
+    return this.#stop.signal.aborted;
   }
 
   #publish(): void {
@@ -169,7 +190,11 @@ export class EndpointSliceWatcher {
             else resolve('ended');
           },
         )
-        .then((abort) => (this.#abort = abort), reject);
+        .then((abort) => {
+          this.#abort = abort;
+          // stop() may have come while the watch request was being made.
+          if (this.#stopped) abort.abort();
+        }, reject);
     });
   }
 
@@ -181,11 +206,14 @@ export class EndpointSliceWatcher {
     while (!this.#stopped) {
       try {
         if (relist) {
-          await this.#list();
+          // A list that hangs (an API server that accepted and never answers) must not hold up stop().
+          await unlessAborted(this.#list(), this.#stop.signal);
+          if (this.#stopped) break;
           failures = 0;
         }
         relist = false;
-        const outcome = await this.#watch();
+        // A watch request that never got an answer must not hold up stop() either.
+        const outcome = (await unlessAborted(this.#watch(), this.#stop.signal)) ?? 'ended';
         failures = 0;
         if (this.#stopped) break;
         relist = outcome === 'gone';
@@ -196,9 +224,9 @@ export class EndpointSliceWatcher {
         if (this.#stopped) break;
         failures += 1;
         this.#metrics.restarts?.inc({ target: this.#label, reason: 'error' });
-        const delay = Math.round(Math.min(max, initial * 2 ** (failures - 1)) * (0.5 + Math.random() / 2));
+        const delay = backoffDelay(failures - 1, initial, max);
         this.options.log.warn({ err, target: this.#label, retryInMs: delay, endpoints: this.#addresses.length }, 'EndpointSlice list/watch failed; keeping the last known endpoints');
-        await sleep(delay);
+        await pause(delay, this.#stop.signal);
       }
     }
   }

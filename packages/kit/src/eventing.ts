@@ -1,5 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { AmqpConnection } from './amqp-connection.js';
+import { pause, throwIfStopping } from './backoff.js';
 import { declareEventExchange } from './event-consumer.js';
 import { pruneInbox } from './inbox.js';
 import type { ShutdownStep } from './lifecycle.js';
@@ -40,7 +40,7 @@ const STARTUP_WAIT_MS = 5_000;
  */
 export async function startEventing(
   config: Readonly<EventingConfig>,
-  deps: { log: Logger; metrics: Metrics; readiness: Readiness; pool: Pool },
+  deps: { log: Logger; metrics: Metrics; readiness: Readiness; pool: Pool; signal?: AbortSignal | undefined },
   options: EventingOptions,
 ): Promise<{ connection: AmqpConnection; stop: ShutdownStep[] }> {
   const log = deps.log.child({ area: 'events' });
@@ -56,7 +56,11 @@ export async function startEventing(
   connection.declare((channel) => declareEventExchange(channel, config.EVENTS_EXCHANGE));
   options.consumers?.(connection);
   connection.start();
-  const connected = await Promise.race([connection.whenConnected().then(() => true), sleep(STARTUP_WAIT_MS).then(() => false)]);
+  const connected = await Promise.race([connection.whenConnected().then(() => true), pause(STARTUP_WAIT_MS, deps.signal).then(() => false)]);
+  if (deps.signal?.aborted) {
+    await connection.close();
+    throwIfStopping(deps.signal, 'waiting for RabbitMQ');
+  }
   if (!connected) log.warn({ waitedMs: STARTUP_WAIT_MS }, 'RabbitMQ is not reachable yet; starting anyway, events wait in the outbox');
 
   const stop: ShutdownStep[] = [];

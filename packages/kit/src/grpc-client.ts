@@ -5,7 +5,6 @@ import { Histogram, type Registry } from 'prom-client';
 import { KEEPALIVE } from './grpc-keepalive.js';
 import { sharedMetric } from './metrics.js';
 import type { MethodName } from './grpc-server.js';
-import { registerK8sResolver } from './k8s-resolver.js';
 import { fromServiceError } from './grpc-status.js';
 import { REQUEST_ID_HEADER } from './identity.js';
 
@@ -26,7 +25,8 @@ export interface GrpcClientOptions {
   /**
    * `dns:///payments-grpc.switchyard:9090` on Kubernetes (a headless Service, so DNS returns every
    * ready pod), `k8s:///payments.switchyard:grpc` (EndpointSlices watched through the API: changes
-   * are followed at once), or `ipv4:127.0.0.1:9084,127.0.0.1:9184` locally.
+   * are followed at once; register the resolver first with k8s-resolver's enableK8sDiscovery(), which
+   * loads @kubernetes/client-node only for processes that use it), or `ipv4:127.0.0.1:9084,127.0.0.1:9184`.
    */
   target: string;
   /** The deadline of every call unless the call sets its own. */
@@ -34,6 +34,8 @@ export interface GrpcClientOptions {
   /** Attempts per call, the first included; only UNAVAILABLE is retried. */
   maxAttempts: number;
   registry?: Registry;
+  /** Per-RPC credentials: a token naming the calling service, sent as `authorization: Bearer`. */
+  token?: () => Promise<string>;
 }
 
 export interface CallOptions {
@@ -66,6 +68,10 @@ export function channelOptions(serviceName: string, maxAttempts: number): Channe
     // Re-resolve quickly after every address failed (dns:/// picks up new pods sooner).
     'grpc.initial_reconnect_backoff_ms': 200,
     'grpc.max_reconnect_backoff_ms': 2000,
+    // grpc-js re-resolves a dns:/// target at most every 30 s by default: in a rolling update the pods it
+    // knows can all be gone before it may ask again, and every call fails meanwhile. A second is enough
+    // to spare the DNS server and short enough to follow a rollout.
+    'grpc.dns_min_time_between_resolutions_ms': 1000,
   };
 }
 
@@ -98,7 +104,6 @@ export class GrpcClient<D extends ServiceDefinition> {
     ctor: ClientConstructor<D>,
     private readonly options: GrpcClientOptions,
   ) {
-    if (options.target.startsWith('k8s:')) registerK8sResolver();
     // Plain HTTP/2 inside the cluster; encryption between pods belongs to the mesh or CNI if wanted.
     this.#client = new ctor(options.target, credentials.createInsecure(), channelOptions(options.serviceName, options.maxAttempts));
     this.#definition = ctor.service;
@@ -106,13 +111,15 @@ export class GrpcClient<D extends ServiceDefinition> {
   }
 
   /** Calls a unary method with a deadline. */
-  call<M extends MethodName<D>>(method: M, request: RequestOf<D[M]>, callOptions: CallOptions = {}): Promise<ResponseOf<D[M]>> {
+  async call<M extends MethodName<D>>(method: M, request: RequestOf<D[M]>, callOptions: CallOptions = {}): Promise<ResponseOf<D[M]>> {
     const spec = this.#definition[method]!;
     const metadata = new Metadata();
     metadata.set(REQUEST_ID_HEADER, callOptions.requestId ?? randomUUID());
     const own = Date.now() + (callOptions.deadlineMs ?? this.options.deadlineMs);
     const deadline = new Date(Math.min(own, callOptions.deadline?.getTime() ?? Infinity));
     const started = process.hrtime.bigint();
+    // Fetching the token (rarely: it is kept for minutes) counts against the call's deadline.
+    if (this.options.token) metadata.set('authorization', `Bearer ${await this.options.token()}`);
     return new Promise((resolve, reject) => {
       this.#client.makeUnaryRequest(
         spec.path,

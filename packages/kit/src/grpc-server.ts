@@ -26,7 +26,12 @@ export interface CallContext {
   metadata: Metadata;
   /** The caller's deadline, to pass on to the calls this handler makes. */
   deadline: Date | undefined;
+  /** The calling service, as its verified token names it (when the service checks callers). */
+  caller?: string;
 }
+
+/** Checks a call's credentials before its handler runs: resolves with the caller's name, or throws an AppError. */
+export type Authorize = (metadata: Metadata, method: string) => Promise<string>;
 
 type Unary<Req, Res> = (request: Req, context: CallContext) => Promise<Res>;
 
@@ -89,13 +94,19 @@ export class GrpcServer {
     options.readiness.onDraining(() => this.#setStatus('NOT_SERVING'));
   }
 
-  /** Adds a service: `name` is its full name (for health), handlers are async functions per method. */
-  addService<D extends ServiceDefinition>(name: string, definition: D, handlers: ServiceHandlers<D>): this {
+  /**
+   * Adds a service: `name` is its full name (for health), handlers are async functions per method;
+   * `authorize`, when given, runs before every handler (the health service stays open to probes).
+   */
+  addService<D extends ServiceDefinition>(name: string, definition: D, handlers: ServiceHandlers<D>, authorize?: Authorize): this {
     const implementation: UntypedServiceImplementation = {};
     for (const [method, spec] of Object.entries(definition)) {
       const handler = handlers[method as MethodName<D>] as Unary<unknown, unknown>;
+      const guarded: Unary<unknown, unknown> = authorize
+        ? async (request, context) => handler(request, { ...context, caller: await authorize(context.metadata, method) })
+        : handler;
       implementation[method] = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) =>
-        void this.#handle(spec.path, handler, call, callback);
+        void this.#handle(spec.path, guarded, call, callback);
     }
     this.#server.addService(definition, implementation);
     this.#serviceNames.push(name);

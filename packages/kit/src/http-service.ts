@@ -20,14 +20,45 @@ export interface HttpServiceOptions {
   routes: (router: Router) => void;
 }
 
-/** Builds the Koa app every service uses: context, errors, body, health and metrics, then its routes. */
+/**
+ * Builds the public Koa app of a service: context, errors, body, then its routes. It serves only the
+ * API: health and metrics live on the admin port (createAdminApp), which the public edge never exposes.
+ */
 export function createHttpApp(options: HttpServiceOptions): Koa {
   const { log, metrics, readiness } = options;
-  const app = new Koa();
-  app.proxy = true;
-  // Errors are logged once by the error handler; koa's default handler would print them again.
-  app.silent = true;
+  const app = baseApp();
+  const router = new Router();
+  options.routes(router);
 
+  app.use(requestContext(log, metrics));
+  app.use(errorHandler());
+  app.use(async (ctx, next) => {
+    // While draining, ask keep-alive clients to reconnect elsewhere after this response.
+    if (readiness.draining) ctx.set('connection', 'close');
+    await next();
+  });
+  app.use(jsonBody({ limitBytes: options.bodyLimitBytes, raw: options.rawBody ?? false }));
+  app.use(router.routes());
+  app.use(router.allowedMethods({ throw: true }));
+  return app;
+}
+
+export interface AdminAppOptions {
+  log: Logger;
+  metrics: Metrics;
+  readiness: Readiness;
+  /** More admin routes, added by the service as it builds (its failpoints in tests, say). */
+  extra?: Router;
+}
+
+/**
+ * The admin app, on its own port: GET /healthz (the process is alive), /readyz (it should get traffic:
+ * started, not draining, its critical dependencies answer) and /metrics (Prometheus). It listens before
+ * the service connects to anything, so probes see `starting` instead of a refused connection.
+ */
+export function createAdminApp(options: AdminAppOptions): Koa {
+  const { metrics, readiness } = options;
+  const app = baseApp();
   const router = new Router();
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };
@@ -41,18 +72,21 @@ export function createHttpApp(options: HttpServiceOptions): Koa {
     ctx.type = metrics.registry.contentType;
     ctx.body = await metrics.registry.metrics();
   });
-  options.routes(router);
-
-  app.use(requestContext(log, metrics));
+  app.use(requestContext(options.log, metrics));
   app.use(errorHandler());
-  app.use(async (ctx, next) => {
-    // While draining, ask keep-alive clients to reconnect elsewhere after this response.
-    if (readiness.draining) ctx.set('connection', 'close');
-    await next();
-  });
-  app.use(jsonBody({ limitBytes: options.bodyLimitBytes, raw: options.rawBody ?? false }));
+  app.use(jsonBody({ limitBytes: 64 * 1024 }));
   app.use(router.routes());
+  // The router dispatches over its routes at request time: those added after listen() are served too.
+  if (options.extra) app.use(options.extra.routes());
   app.use(router.allowedMethods({ throw: true }));
+  return app;
+}
+
+function baseApp(): Koa {
+  const app = new Koa();
+  app.proxy = true;
+  // Errors are logged once by the error handler; koa's default handler would print them again.
+  app.silent = true;
   return app;
 }
 

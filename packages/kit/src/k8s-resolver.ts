@@ -29,11 +29,20 @@ export function parseK8sTarget(text: string): EndpointTarget {
 }
 
 /**
- * Sets how this process talks to the Kubernetes API (tests point it at a fake). Without a call, the
- * in-cluster configuration is used (or ~/.kube/config outside a cluster).
+ * Enables `k8s:` targets in this process: registers the grpc-js resolver and sets how the process talks
+ * to the Kubernetes API (tests point it at a fake; the in-cluster configuration otherwise). Import this
+ * module dynamically, only when a k8s: target is configured: @kubernetes/client-node costs every process
+ * that loads it ~50 MB and half a second of start-up.
  */
 export function configureK8sDiscovery(provider: () => DiscoverySettings): void {
   settings = provider;
+  registerK8sResolver();
+}
+
+/** configureK8sDiscovery unless the process configured it already (a test pointing it at a fake API server). */
+export function ensureK8sDiscovery(provider: () => DiscoverySettings): void {
+  if (settings) registerK8sResolver();
+  else configureK8sDiscovery(provider);
 }
 
 /** One watcher per target per process, shared by every channel and pool that uses it. */

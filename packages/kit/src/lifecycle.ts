@@ -1,7 +1,8 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { pause } from './backoff.js';
 import { ConfigError } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import type { Readiness } from './readiness.js';
+import { trapStopSignals, type StopSignals } from './signals.js';
 
 export interface ShutdownStep {
   name: string;
@@ -11,8 +12,10 @@ export interface ShutdownStep {
 /** What a service's start function hands back: enough to drain and stop it. */
 export interface StartedService {
   readiness: Readiness;
-  /** The bound HTTP port (useful when started on port 0). */
-  httpPort: number;
+  /** The bound HTTP port of the API (useful when started on port 0); none for a gRPC-only service. */
+  httpPort?: number | undefined;
+  /** The bound admin port (/healthz, /readyz, /metrics). */
+  adminPort?: number;
   /** The bound gRPC port, for services that serve gRPC. */
   grpcPort?: number;
   /** Run in order on shutdown: listeners first, then consumers, then pools. */
@@ -35,6 +38,8 @@ export interface ShutdownOptions {
   /** Run in order after the drain delay: listeners first, then consumers, then pools. */
   steps: ShutdownStep[];
   exit?: (code: number) => void;
+  /** The process's trapped stop signals (trapped here when not given). */
+  signals?: StopSignals;
 }
 
 /**
@@ -51,13 +56,9 @@ export function handleShutdown(options: ShutdownOptions): { shutdown: (reason: s
     started ??= (async () => {
       log.info({ reason, drainDelayMs: options.drainDelayMs }, 'shutdown started');
       readiness.startDraining();
-      const deadline = setTimeout(() => {
-        log.error({ timeoutMs: options.timeoutMs }, 'shutdown deadline passed, forcing exit');
-        exit(1);
-      }, options.timeoutMs);
-      deadline.unref();
+      const deadline = exitAtDeadline(log, options.timeoutMs, exit);
       try {
-        if (options.drainDelayMs > 0) await sleep(options.drainDelayMs);
+        if (options.drainDelayMs > 0) await pause(options.drainDelayMs);
         for (const step of options.steps) {
           await step.run();
           log.debug({ step: step.name }, 'shutdown step done');
@@ -74,10 +75,18 @@ export function handleShutdown(options: ShutdownOptions): { shutdown: (reason: s
     return started;
   };
 
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.on(signal, () => void shutdown(signal));
-  }
+  (options.signals ?? trapStopSignals()).onSignal((signal) => void shutdown(signal));
   return { shutdown };
+}
+
+/** Arms the hard deadline of a stop: past it the process exits 1, whatever still hangs. */
+function exitAtDeadline(log: Logger, timeoutMs: number, exit: (code: number) => void): NodeJS.Timeout {
+  const deadline = setTimeout(() => {
+    log.error({ timeoutMs }, 'shutdown deadline passed, forcing exit');
+    exit(1);
+  }, timeoutMs);
+  deadline.unref();
+  return deadline;
 }
 
 interface ServiceConfig {
@@ -87,37 +96,63 @@ interface ServiceConfig {
   SHUTDOWN_TIMEOUT_MS: number;
 }
 
+/** A service's entry points, loaded by runService after the stop signals are trapped. */
+export interface ServiceEntry<C extends ServiceConfig> {
+  readConfig: () => C;
+  start: (config: C, log: Logger, options: { signal: AbortSignal }) => Promise<StartedService>;
+}
+
 /**
- * The whole of a service's main: read the configuration once, create the root logger, start, and
- * stop gracefully on SIGTERM/SIGINT. An invalid configuration exits 1 listing every problem; any
- * other start-up failure is logged once and also exits 1.
+ * The whole of a service's main. It traps SIGTERM/SIGINT first (see signals.ts), then loads the
+ * service's modules, reads the configuration once, creates the root logger and starts; a stop signal
+ * that arrives while starting aborts the start, stops what already started within SHUTDOWN_TIMEOUT_MS
+ * and exits 0; one that arrives later drains gracefully. An invalid configuration exits 1 listing every
+ * problem; any other start-up failure is logged once and also exits 1.
  */
-export function runService<C extends ServiceConfig>(
-  service: string,
-  readConfig: () => C,
-  start: (config: C, log: Logger) => Promise<StartedService>,
-): void {
+export function runService<C extends ServiceConfig>(service: string, load: () => Promise<ServiceEntry<C>>): void {
+  const signals = trapStopSignals();
+  let log = createLogger({ service, level: 'info' });
+  const exit = (code: number) => setImmediate(() => process.exit(code)); // let pino flush first
   const main = async () => {
-    const config = readConfig();
-    const log = createLogger({ service, level: config.LOG_LEVEL, instance: config.INSTANCE_ID });
-    const started = await start(config, log);
-    log.info({ httpPort: started.httpPort, grpcPort: started.grpcPort }, `${service} started`);
+    const entry = await load();
+    const config = entry.readConfig();
+    log = createLogger({ service, level: config.LOG_LEVEL, instance: config.INSTANCE_ID });
+    let starting = true;
+    signals.onSignal((signal, count) => {
+      if (!starting || count > 1) return;
+      log.info({ signal }, `stop requested while starting: stopping what started (at most ${config.SHUTDOWN_TIMEOUT_MS} ms)`);
+      exitAtDeadline(log, config.SHUTDOWN_TIMEOUT_MS, exit);
+    });
+    if (signals.signal.aborted) throw signals.signal.reason;
+    log.info('starting');
+    const started = await entry.start(config, log, { signal: signals.signal });
+    starting = false;
+    if (signals.signal.aborted) {
+      // The stop came after the last step that checks for it: stop like any shutdown, without the drain delay.
+      await stopService(started);
+      throw signals.signal.reason;
+    }
+    log.info({ httpPort: started.httpPort, adminPort: started.adminPort, grpcPort: started.grpcPort }, `${service} started`);
     handleShutdown({
       log,
       readiness: started.readiness,
       drainDelayMs: config.SHUTDOWN_DRAIN_DELAY_MS,
       timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
       steps: started.steps,
+      signals,
     });
   };
   main().catch((err: unknown) => {
-    const log = createLogger({ service, level: 'info' });
+    if (signals.signal.aborted) {
+      log.info({ signal: signals.reason }, 'stopped before start-up finished');
+      exit(0);
+      return;
+    }
     if (err instanceof ConfigError) {
       log.fatal({ problems: err.problems }, `invalid configuration: ${err.problems.join('; ')}`);
     } else {
       log.fatal({ err }, 'start-up failed');
     }
-    // Let pino flush before leaving.
-    setImmediate(() => process.exit(1));
+    exit(1);
   });
 }

@@ -1,6 +1,7 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
+import { backoffDelay, pause } from './backoff.js';
 import type { Logger } from './log.js';
+import { connectClient, dropClient } from './postgres.js';
 
 export interface PgListenerOptions {
   databaseUrl: string;
@@ -12,15 +13,21 @@ export interface PgListenerOptions {
   onNotify: (payload: string | undefined) => void;
   /** After every (re)connect: whatever was committed while not listening must be caught up. */
   onListening: () => void;
+  /** A connection attempt that gets no answer is given up after this long (then retried). */
+  connectTimeoutMs?: number;
+  /** The pause before a reconnect: from initialMs (default 500), doubling up to maxMs (default 5000), with jitter. */
+  reconnect?: { initialMs: number; maxMs: number };
 }
 
 /**
  * Keeps one LISTEN connection to Postgres (outside any pool, whose connections come and go), and
- * reconnects a second after it fails. stop() ends it.
+ * reconnects with backoff after it fails. stop() returns promptly in every state: it ends the
+ * connection whether it is established, still connecting (a server that accepted TCP and never
+ * answers) or waiting to reconnect.
  */
 export class PgListener {
   #client: pg.Client | undefined;
-  #stopped = false;
+  readonly #stop = new AbortController();
   readonly #loop: Promise<void>;
 
   constructor(private readonly options: PgListenerOptions) {
@@ -28,35 +35,42 @@ export class PgListener {
   }
 
   async stop(): Promise<void> {
-    this.#stopped = true;
-    await this.#client?.end().catch(() => undefined);
+    this.#stop.abort(); // also ends a connection attempt in progress (connectClient)
+    if (this.#client) dropClient(this.#client);
     await this.#loop;
   }
 
   async #run(): Promise<void> {
     const { log, channel } = this.options;
-    while (!this.#stopped) {
-      const client = new pg.Client({ connectionString: this.options.databaseUrl, application_name: this.options.applicationName });
+    const stopping = this.#stop.signal;
+    for (let failures = 0; !stopping.aborted; ) {
+      const client = new pg.Client({
+        connectionString: this.options.databaseUrl,
+        application_name: this.options.applicationName,
+        connectionTimeoutMillis: this.options.connectTimeoutMs ?? 5_000,
+      });
+      this.#client = client;
       const ended = new Promise<void>((resolve) => {
         client.on('error', (err) => {
-          log.warn({ err, channel }, 'LISTEN connection failed');
+          if (!stopping.aborted) log.warn({ err, channel }, 'LISTEN connection failed');
           resolve();
         });
         client.on('end', () => resolve());
       });
       try {
-        await client.connect();
+        await connectClient(client, stopping, 'connecting to LISTEN');
         client.on('notification', (message) => this.options.onNotify(message.payload));
         await client.query(`LISTEN ${channel}`);
-        this.#client = client;
+        failures = 0;
         this.options.onListening();
         await ended;
       } catch (err) {
-        log.warn({ err, channel }, 'LISTEN connection could not start');
+        if (!stopping.aborted) log.warn({ err, channel }, 'LISTEN connection could not start');
       }
       this.#client = undefined;
-      await client.end().catch(() => undefined);
-      if (!this.#stopped) await sleep(1000);
+      if (!stopping.aborted) await client.end().catch(() => undefined);
+      const { initialMs, maxMs } = this.options.reconnect ?? { initialMs: 500, maxMs: 5_000 };
+      if (!stopping.aborted) await pause(backoffDelay(failures++, initialMs, maxMs), stopping);
     }
   }
 }

@@ -5,6 +5,7 @@ const CHECK_TIMEOUT_MS = 1000;
 
 /** Tracks whether a process should receive traffic: its dependencies answer and it is not draining. */
 export class Readiness {
+  #started = false;
   #draining = false;
   readonly #checks = new Map<string, { check: ReadinessCheck; critical: boolean }>();
   readonly #onDraining: Array<() => void> = [];
@@ -24,6 +25,15 @@ export class Readiness {
     return this;
   }
 
+  /** Called once the service has started: until then /readyz answers 503 `starting`. */
+  markStarted(): void {
+    this.#started = true;
+  }
+
+  get started(): boolean {
+    return this.#started;
+  }
+
   /** Called first on shutdown: from now on /readyz answers 503 so load balancers move away. */
   startDraining(): void {
     if (this.#draining) return;
@@ -38,6 +48,7 @@ export class Readiness {
   /** Runs every check with a short timeout; reports each one by name. */
   async probe(): Promise<{ ready: boolean; status: string; checks: Record<string, string> }> {
     if (this.#draining) return { ready: false, status: 'draining', checks: {} };
+    if (!this.#started) return { ready: false, status: 'starting', checks: {} };
     const entries = await Promise.all(
       [...this.#checks].map(async ([name, { check, critical }]) => {
         try {

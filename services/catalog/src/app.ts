@@ -1,5 +1,4 @@
 import type Koa from 'koa';
-import { failpointRoutes, type Failpoints } from '@switchyard/kit/failpoints';
 import { createHttpApp } from '@switchyard/kit/http-service';
 import type { Logger } from '@switchyard/kit/log';
 import type { Metrics } from '@switchyard/kit/metrics';
@@ -14,7 +13,6 @@ export interface CatalogDeps {
   metrics: Metrics;
   readiness: Readiness;
   catalog: Catalog;
-  failpoints: Failpoints;
 }
 
 /** The catalog HTTP app; no I/O happens here. */
@@ -24,9 +22,6 @@ export function createApp(deps: CatalogDeps): Koa {
     metrics: deps.metrics,
     readiness: deps.readiness,
     bodyLimitBytes: deps.config.HTTP_BODY_LIMIT_BYTES,
-    routes: (router) => {
-      productRoutes(router, deps.catalog, deps.config.PRODUCT_CACHE_MAX_AGE_SECONDS);
-      failpointRoutes(router, deps.failpoints);
-    },
+    routes: (router) => productRoutes(router, deps.catalog, deps.config.PRODUCT_CACHE_MAX_AGE_SECONDS),
   });
 }

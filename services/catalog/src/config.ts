@@ -1,12 +1,14 @@
 import { z } from 'zod';
-import { amqpConfig, baseConfigSchema, consumerConfig, grpcServerConfig, loadConfig, millis, port } from '@switchyard/kit/config';
+import { amqpConfig, authUrlConfig, baseConfigSchema, consumerConfig, databaseConfig, grpcServerConfig, listenerConfig, loadConfig, millis, tokenConfig } from '@switchyard/kit/config';
 import { failpointConfig, refuseFailpointsInProduction } from '@switchyard/kit/failpoints';
 
 const schema = baseConfigSchema
   .extend({
-    HTTP_PORT: port(8082),
+    ...listenerConfig(8082),
     ...grpcServerConfig(9082),
-    DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
+    ...databaseConfig(20),
+    ...authUrlConfig(),
+    ...tokenConfig(),
     ...amqpConfig(),
     ...consumerConfig('catalog'),
     ...failpointConfig(),

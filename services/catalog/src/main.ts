@@ -1,5 +1,7 @@
 import { runService } from '@switchyard/kit/lifecycle';
-import { readConfig } from './config.js';
-import { startCatalog } from './service.js';
 
-runService('catalog', () => readConfig(), startCatalog);
+// The service's own modules load only after runService trapped SIGTERM (PID 1 in a container ignores it until then).
+runService('catalog', async () => {
+  const [{ readConfig }, { startCatalog }] = await Promise.all([import('./config.js'), import('./service.js')]);
+  return { readConfig: () => readConfig(), start: startCatalog };
+});

@@ -1,14 +1,14 @@
 import { fileURLToPath } from 'node:url';
 import { SERVICE_NAMES, catalogV1 } from '@switchyard/contracts/grpc-contracts';
+import { callerCheck, remoteVerifier } from '@switchyard/kit/auth';
 import { consumerSettings } from '@switchyard/kit/event-consumer';
 import { startEventing } from '@switchyard/kit/eventing';
-import { Failpoints } from '@switchyard/kit/failpoints';
+import { Failpoints, failpointRoutes } from '@switchyard/kit/failpoints';
 import { INBOX_MIGRATIONS } from '@switchyard/kit/kit-migrations';
 import type { StartedService } from '@switchyard/kit/lifecycle';
 import type { Logger } from '@switchyard/kit/log';
 import { startPeriodic } from '@switchyard/kit/periodic';
-import { guardCheckedOutClients } from '@switchyard/kit/pool-guard';
-import { hostService } from '@switchyard/kit/service-host';
+import { hostService, type StartOptions } from '@switchyard/kit/service-host';
 import { createApp } from './app.js';
 import type { Config } from './config.js';
 import { registerCompensationConsumer } from './events/compensation-consumer.js';
@@ -16,18 +16,19 @@ import { RESERVE_AFTER_COMMIT, catalogHandlers } from './grpc/catalog-handlers.j
 import { Catalog } from './products/catalog.js';
 import { expireReservations } from './stock/reservations.js';
 
+/** Who may call catalog over gRPC: stock reservations are orders' business. */
+const GRPC_CALLERS = { '*': ['orders'] };
+
 /** Wires the catalog (database with the seed, HTTP, gRPC, the order-event consumer, the reservation sweeper) and starts listening. */
-export function startCatalog(config: Readonly<Config>, log: Logger): Promise<StartedService> {
+export function startCatalog(config: Readonly<Config>, log: Logger, start: StartOptions = {}): Promise<StartedService> {
   return hostService(config, log, {
     name: 'catalog',
     migrations: [fileURLToPath(new URL('../migrations', import.meta.url)), INBOX_MIGRATIONS],
-    poolMax: 20,
-    build: async ({ metrics, readiness, pool }) => {
-      // Until the kit's pool does it for every service: a connection lost between queries must not crash the process.
-      guardCheckedOutClients(pool!, log);
+    build: async ({ metrics, readiness, pool, signal, admin }) => {
       const catalog = new Catalog(pool!);
       const failpoints = new Failpoints([RESERVE_AFTER_COMMIT], { enabled: config.FAILPOINTS_ENABLED, log });
-      const events = await startEventing(config, { log, metrics, readiness, pool: pool! }, {
+      failpointRoutes(admin, failpoints);
+      const events = await startEventing(config, { log, metrics, readiness, pool: pool!, signal }, {
         service: 'catalog',
         relay: false,
         consumers: (connection) =>
@@ -45,10 +46,15 @@ export function startCatalog(config: Readonly<Config>, log: Logger): Promise<Sta
       });
       const holds = { defaultHoldMs: config.RESERVATION_DEFAULT_HOLD_MS, maxHoldMs: config.RESERVATION_MAX_HOLD_MS };
       return {
-        app: createApp({ config, log, metrics, readiness, catalog, failpoints }),
-        grpc: { name: SERVICE_NAMES.catalog, definition: catalogV1().Catalog.service, handlers: catalogHandlers(catalog, pool!, holds, failpoints) },
+        app: createApp({ config, log, metrics, readiness, catalog }),
+        grpc: {
+          name: SERVICE_NAMES.catalog,
+          definition: catalogV1().Catalog.service,
+          handlers: catalogHandlers(catalog, pool!, holds, failpoints),
+          authorize: callerCheck(remoteVerifier(config, log), 'catalog', GRPC_CALLERS),
+        },
         stop: [sweeper, ...events.stop],
       };
     },
-  });
+  }, start);
 }

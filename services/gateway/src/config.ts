@@ -1,24 +1,22 @@
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { baseConfigSchema, loadConfig, millis, port, urlList } from '@switchyard/kit/config';
+import { baseConfigSchema, listenerConfig, loadConfig, millis, tokenConfig, urlList } from '@switchyard/kit/config';
 
 const schema = baseConfigSchema.extend({
-  HTTP_PORT: port(8080),
+  ...listenerConfig(8080),
   /** Base URLs of the users service; several are balanced across (undici BalancedPool). */
   USERS_URL: urlList().default(['http://127.0.0.1:8081']),
   CATALOG_URL: urlList().default(['http://127.0.0.1:8082']),
   NOTIFICATIONS_URL: urlList().default(['http://127.0.0.1:8085']),
   ORDERS_URL: urlList().default(['http://127.0.0.1:8083']),
-  /** Where the public signing keys are; defaults to the first users URL. */
-  JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
-  JWT_ISSUER: z.string().min(1).default('switchyard-users'),
-  JWT_AUDIENCE: z.string().min(1).default('switchyard'),
-  /** After a key-set fetch, an unknown kid triggers no new fetch for this long. */
-  JWKS_REFRESH_COOLDOWN_MS: millis(30_000),
+  ...tokenConfig(),
   /** Deadline for one upstream call, retries included. */
   UPSTREAM_TIMEOUT_MS: millis(5000).refine((ms) => ms >= 50, 'must be at least 50'),
   UPSTREAM_CONNECT_TIMEOUT_MS: millis(1000).refine((ms) => ms >= 10, 'must be at least 10'),
   /** Extra attempts for requests that are safe to repeat. */
   UPSTREAM_RETRIES: z.coerce.number().int().min(0).max(5).default(2),
+  /** The built storefront (Vite's dist folder) served at /; by default web/dist of this checkout or image. */
+  WEB_ROOT: z.string().min(1).default(fileURLToPath(new URL('../../../web/dist', import.meta.url))),
 });
 
 export type Config = z.output<typeof schema>;

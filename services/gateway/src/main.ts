@@ -1,5 +1,7 @@
 import { runService } from '@switchyard/kit/lifecycle';
-import { readConfig } from './config.js';
-import { startGateway } from './service.js';
 
-runService('gateway', () => readConfig(), startGateway);
+// The service's own modules load only after runService trapped SIGTERM (PID 1 in a container ignores it until then).
+runService('gateway', async () => {
+  const [{ readConfig }, { startGateway }] = await Promise.all([import('./config.js'), import('./service.js')]);
+  return { readConfig: () => readConfig(), start: startGateway };
+});

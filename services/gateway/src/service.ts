@@ -1,33 +1,59 @@
 import type { StartedService } from '@switchyard/kit/lifecycle';
 import type { Logger } from '@switchyard/kit/log';
-import { hostService } from '@switchyard/kit/service-host';
+import { hostService, type StartOptions } from '@switchyard/kit/service-host';
 import { createApp } from './app.js';
 import type { Config } from './config.js';
-import { Upstream } from './upstream/upstream.js';
+import { Upstream, type EndpointWatch } from './upstream/upstream.js';
+
+const UPSTREAMS = ['users', 'catalog', 'notifications', 'orders'] as const;
 
 /** Wires the gateway (upstream pools, JWT verification, routes) and starts listening. */
-export function startGateway(config: Readonly<Config>, log: Logger): Promise<StartedService> {
-  return hostService(config, log, {
-    name: 'gateway',
-    // Ready as soon as it listens: an upstream that is down fails its own routes with 503,
-    // while the edge keeps serving everything else.
-    build: async ({ metrics, readiness }) => {
-      const upstreamOptions = {
-        timeoutMs: config.UPSTREAM_TIMEOUT_MS,
-        connectTimeoutMs: config.UPSTREAM_CONNECT_TIMEOUT_MS,
-        retries: config.UPSTREAM_RETRIES,
-        log,
-      };
-      const upstreams = new Map([
-        ['users', new Upstream('users', config.USERS_URL, upstreamOptions)],
-        ['catalog', new Upstream('catalog', config.CATALOG_URL, upstreamOptions)],
-        ['notifications', new Upstream('notifications', config.NOTIFICATIONS_URL, upstreamOptions)],
-        ['orders', new Upstream('orders', config.ORDERS_URL, upstreamOptions)],
-      ]);
-      return {
-        app: createApp({ config, log, metrics, readiness, upstreams }),
-        stop: [{ name: 'upstreams', run: async () => void (await Promise.all([...upstreams.values()].map((u) => u.close()))) }],
-      };
+export function startGateway(config: Readonly<Config>, log: Logger, start: StartOptions = {}): Promise<StartedService> {
+  return hostService(
+    config,
+    log,
+    {
+      name: 'gateway',
+      // Ready as soon as it listens (and, with k8s:// upstreams, knows their pods): an upstream that
+      // is down fails its own routes with 503, while the edge keeps serving everything else.
+      build: async ({ metrics, readiness }) => {
+        const urls = { users: config.USERS_URL, catalog: config.CATALOG_URL, notifications: config.NOTIFICATIONS_URL, orders: config.ORDERS_URL };
+        const watches = await watchEndpoints(urls, log, metrics.registry);
+        if (watches.size > 0) {
+          // Ready only once every k8s:// upstream listed its pods: right after a rollout, a gateway
+          // that took traffic before that would answer 503 for lack of endpoints.
+          let synced = false;
+          void Promise.all([...watches.values()].map((w) => w.watcher.whenSynced())).then(() => (synced = true));
+          readiness.add('discovery', async () => {
+            if (!synced) throw new Error('the endpoints of the k8s:// upstreams are not listed yet');
+          });
+        }
+        const common = { timeoutMs: config.UPSTREAM_TIMEOUT_MS, connectTimeoutMs: config.UPSTREAM_CONNECT_TIMEOUT_MS, retries: config.UPSTREAM_RETRIES, log };
+        const upstreams = new Map(UPSTREAMS.map((name) => [name as string, new Upstream(name, urls[name], { ...common, endpoints: watches.get(name) })]));
+        return {
+          app: createApp({ config, log, metrics, readiness, upstreams }),
+          stop: [{ name: 'upstreams', run: async () => void (await Promise.all([...upstreams.values()].map((u) => u.close()))) }],
+        };
+      },
     },
-  });
+    start,
+  );
+}
+
+/**
+ * The EndpointSlice watches of the k8s:// upstreams. The Kubernetes client is imported only when one
+ * is configured, so a gateway with plain URLs never loads it.
+ */
+async function watchEndpoints(urls: Record<string, readonly string[]>, log: Logger, registry: import('prom-client').Registry): Promise<Map<string, EndpointWatch>> {
+  const discovered = Object.entries(urls).filter(([, list]) => list[0]!.startsWith('k8s://'));
+  const watches = new Map<string, EndpointWatch>();
+  if (discovered.length === 0) return watches;
+  const [{ defaultKubeConfig }, { acquireWatcher, ensureK8sDiscovery, parseK8sTarget }] = await Promise.all([
+    import('@switchyard/kit/endpoint-slices'),
+    import('@switchyard/kit/k8s-resolver'),
+  ]);
+  const discoveryLog = log.child({ area: 'discovery' });
+  ensureK8sDiscovery(() => ({ kubeConfig: defaultKubeConfig(), log: discoveryLog, registry }));
+  for (const [name, list] of discovered) watches.set(name, acquireWatcher(parseK8sTarget(list[0]!.slice('k8s://'.length)), discoveryLog));
+  return watches;
 }

@@ -1,4 +1,5 @@
 import type Koa from 'koa';
+import type { Middleware } from 'koa';
 import { createHttpApp } from '@switchyard/kit/http-service';
 import type { Logger } from '@switchyard/kit/log';
 import type { Metrics } from '@switchyard/kit/metrics';
@@ -13,6 +14,8 @@ export interface NotificationsDeps {
   log: Logger;
   metrics: Metrics;
   readiness: Readiness;
+  /** Requires a valid user token (sets ctx.state.userId). */
+  requireUser: Middleware;
   pool: Pool;
   feed: LiveFeed;
 }
@@ -24,6 +27,10 @@ export function createApp(deps: NotificationsDeps): Koa {
     metrics: deps.metrics,
     readiness: deps.readiness,
     bodyLimitBytes: deps.config.HTTP_BODY_LIMIT_BYTES,
-    routes: (router) => notificationRoutes(router, deps, { heartbeatMs: deps.config.SSE_HEARTBEAT_MS }),
+    routes: (router) => {
+      // Every route acts for a user, proven by the token the gateway forwards.
+      router.use(deps.requireUser);
+      notificationRoutes(router, deps, { heartbeatMs: deps.config.SSE_HEARTBEAT_MS });
+    },
   });
 }

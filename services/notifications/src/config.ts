@@ -1,9 +1,11 @@
 import { z } from 'zod';
-import { amqpConfig, baseConfigSchema, consumerConfig, loadConfig, millis, port } from '@switchyard/kit/config';
+import { amqpConfig, authUrlConfig, baseConfigSchema, consumerConfig, databaseConfig, listenerConfig, loadConfig, millis, tokenConfig } from '@switchyard/kit/config';
 
 const schema = baseConfigSchema.extend({
-  HTTP_PORT: port(8085),
-  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
+  ...listenerConfig(8085),
+  ...databaseConfig(),
+  ...authUrlConfig(),
+  ...tokenConfig(),
   ...amqpConfig(),
   ...consumerConfig('notifications'),
   /** A comment line on every open stream this often keeps proxies from closing idle streams. */

@@ -1,5 +1,7 @@
 import { runService } from '@switchyard/kit/lifecycle';
-import { readConfig } from './config.js';
-import { startNotifications } from './service.js';
 
-runService('notifications', () => readConfig(), startNotifications);
+// The service's own modules load only after runService trapped SIGTERM (PID 1 in a container ignores it until then).
+runService('notifications', async () => {
+  const [{ readConfig }, { startNotifications }] = await Promise.all([import('./config.js'), import('./service.js')]);
+  return { readConfig: () => readConfig(), start: startNotifications };
+});

@@ -1,5 +1,5 @@
 import type Koa from 'koa';
-import { failpointRoutes, type Failpoints } from '@switchyard/kit/failpoints';
+import type { Middleware } from 'koa';
 import { createHttpApp } from '@switchyard/kit/http-service';
 import type { Logger } from '@switchyard/kit/log';
 import type { Metrics } from '@switchyard/kit/metrics';
@@ -14,9 +14,10 @@ export interface OrdersDeps {
   log: Logger;
   metrics: Metrics;
   readiness: Readiness;
+  /** Requires a valid user token (sets ctx.state.userId). */
+  requireUser: Middleware;
   pool: Pool;
   ordering: Ordering;
-  failpoints: Failpoints;
 }
 
 /** The orders HTTP app; no I/O happens here. */
@@ -27,8 +28,9 @@ export function createApp(deps: OrdersDeps): Koa {
     readiness: deps.readiness,
     bodyLimitBytes: deps.config.HTTP_BODY_LIMIT_BYTES,
     routes: (router) => {
+      // Every route acts for a user, proven by the token the gateway forwards.
+      router.use(deps.requireUser);
       orderRoutes(router, deps.ordering, deps.pool);
-      failpointRoutes(router, deps.failpoints);
     },
   });
 }

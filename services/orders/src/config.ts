@@ -1,21 +1,21 @@
 import { z } from 'zod';
-import { amqpConfig, baseConfigSchema, grpcClientConfig, loadConfig, millis, outboxConfig, port } from '@switchyard/kit/config';
+import { amqpConfig, authUrlConfig, baseConfigSchema, databaseConfig, grpcClientConfig, grpcTarget, listenerConfig, loadConfig, millis, outboxConfig, serviceClientConfig, tokenConfig } from '@switchyard/kit/config';
 import { failpointConfig, refuseFailpointsInProduction } from '@switchyard/kit/failpoints';
-
-/** A gRPC target: `dns:///catalog-grpc.switchyard:9090` or `ipv4:127.0.0.1:9082,127.0.0.1:9182`. */
-const target = (fallback: string) => z.string().regex(/^(dns:|ipv4:|ipv6:|unix:|k8s:)/, 'must be a gRPC target such as dns:///host:port or ipv4:ip:port').default(fallback);
 
 const schema = baseConfigSchema
   .extend({
-    HTTP_PORT: port(8083),
-    DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
+    ...listenerConfig(8083),
+    ...databaseConfig(),
+    ...authUrlConfig(),
+    ...tokenConfig(),
+    ...serviceClientConfig('orders'),
     ...amqpConfig(),
     ...outboxConfig(),
     ...grpcClientConfig(),
     ...failpointConfig(),
-    USERS_GRPC_TARGET: target('ipv4:127.0.0.1:9081'),
-    CATALOG_GRPC_TARGET: target('ipv4:127.0.0.1:9082'),
-    PAYMENTS_GRPC_TARGET: target('ipv4:127.0.0.1:9084'),
+    USERS_GRPC_TARGET: grpcTarget('ipv4:127.0.0.1:9081'),
+    CATALOG_GRPC_TARGET: grpcTarget('ipv4:127.0.0.1:9082'),
+    PAYMENTS_GRPC_TARGET: grpcTarget('ipv4:127.0.0.1:9084'),
     /** Deadline of a Charge call, retries of UNAVAILABLE included; keep it below the gateway's timeout. */
     PAYMENT_DEADLINE_MS: millis(3_000).refine((ms) => ms >= 100, 'must be at least 100'),
     /** Unpaid orders older than this expire; a pay is refused after it. */

@@ -1,5 +1,7 @@
 import { runService } from '@switchyard/kit/lifecycle';
-import { readConfig } from './config.js';
-import { startOrders } from './service.js';
 
-runService('orders', () => readConfig(), startOrders);
+// The service's own modules load only after runService trapped SIGTERM (PID 1 in a container ignores it until then).
+runService('orders', async () => {
+  const [{ readConfig }, { startOrders }] = await Promise.all([import('./config.js'), import('./service.js')]);
+  return { readConfig: () => readConfig(), start: startOrders };
+});

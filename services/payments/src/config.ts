@@ -1,12 +1,15 @@
 import { z } from 'zod';
-import { amqpConfig, baseConfigSchema, consumerConfig, grpcServerConfig, loadConfig, port } from '@switchyard/kit/config';
+import { amqpConfig, authUrlConfig, baseConfigSchema, consumerConfig, databaseConfig, grpcServerConfig, loadConfig, port, tokenConfig } from '@switchyard/kit/config';
 import { failpointConfig, refuseFailpointsInProduction } from '@switchyard/kit/failpoints';
 
 const schema = baseConfigSchema
   .extend({
-    HTTP_PORT: port(8084),
+    // gRPC only: no public HTTP API, only the admin port (health, readiness, metrics, failpoints in tests).
+    ADMIN_PORT: port(10084),
     ...grpcServerConfig(9084),
-    DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
+    ...databaseConfig(),
+    ...authUrlConfig(),
+    ...tokenConfig(),
     // payments consumes order.cancelled and order.expired (refund or void the order's payment)
     ...amqpConfig(),
     ...consumerConfig('payments'),

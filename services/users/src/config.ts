@@ -1,6 +1,6 @@
 import { createPrivateKey } from 'node:crypto';
 import { z } from 'zod';
-import { amqpConfig, baseConfigSchema, grpcServerConfig, loadConfig, outboxConfig, port } from '@switchyard/kit/config';
+import { amqpConfig, baseConfigSchema, databaseConfig, grpcServerConfig, listenerConfig, loadConfig, outboxConfig, tokenConfig } from '@switchyard/kit/config';
 
 function isEd25519PrivateKey(pem: string): boolean {
   try {
@@ -11,9 +11,9 @@ function isEd25519PrivateKey(pem: string): boolean {
 }
 
 const schema = baseConfigSchema.extend({
-  HTTP_PORT: port(8081),
+  ...listenerConfig(8081),
   ...grpcServerConfig(9081),
-  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
+  ...databaseConfig(),
   ...amqpConfig(),
   ...outboxConfig(),
   /** Ed25519 private key (PKCS#8 PEM) shared by every replica; `\n` escapes are accepted. */
@@ -21,9 +21,20 @@ const schema = baseConfigSchema.extend({
     .string()
     .transform((pem) => pem.replace(/\\n/g, '\n'))
     .refine(isEd25519PrivateKey, 'must be an Ed25519 private key in PKCS#8 PEM form'),
-  JWT_ISSUER: z.string().min(1).default('switchyard-users'),
-  JWT_AUDIENCE: z.string().min(1).default('switchyard'),
+  ...tokenConfig(),
   JWT_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
+  /** The services that may get service tokens: `name:<hex sha256 of its secret>`, comma-separated. */
+  SERVICE_CLIENTS: z
+    .string()
+    .transform((s) => s.split(',').map((part) => part.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^[a-z][a-z0-9-]*:[0-9a-f]{64}$/, 'must be name:<64 hex digits of sha256(secret)>')))
+    .default([]),
+  /** Lifetime of a service token. */
+  SERVICE_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(3600).default(300),
+  /** Failed logins in a row per account that cost nothing; each further failure doubles the pause. */
+  LOGIN_FREE_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
+  /** The longest pause a failing account gets between two attempts. */
+  LOGIN_MAX_DELAY_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
   /** scrypt cost N (a power of two); 2^14 keeps a hash near 50 ms on one core. */
   PASSWORD_SCRYPT_COST: z.coerce
     .number()

@@ -1,5 +1,7 @@
 import { runService } from '@switchyard/kit/lifecycle';
-import { readConfig } from './config.js';
-import { startUsers } from './service.js';
 
-runService('users', () => readConfig(), startUsers);
+// The service's own modules load only after runService trapped SIGTERM (PID 1 in a container ignores it until then).
+runService('users', async () => {
+  const [{ readConfig }, { startUsers }] = await Promise.all([import('./config.js'), import('./service.js')]);
+  return { readConfig: () => readConfig(), start: startUsers };
+});

@@ -2,14 +2,10 @@ import { createHash } from 'node:crypto';
 import type Router from '@koa/router';
 import type { ParameterizedContext } from 'koa';
 import { z } from 'zod';
-import { parseInput } from '@switchyard/kit/validate';
+import { pageQuery, parseInput, uuid } from '@switchyard/kit/validate';
 import type { Catalog } from '../products/catalog.js';
 
-const listQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().min(1).max(512).optional(),
-});
-const productId = z.uuid('must be a UUID');
+const productId = uuid();
 
 /** Sends a JSON body with a strong ETag, answering 304 when the client already has it. */
 function sendCacheable(ctx: ParameterizedContext, body: unknown, maxAgeSeconds: number): void {
@@ -30,7 +26,7 @@ function sendCacheable(ctx: ParameterizedContext, body: unknown, maxAgeSeconds: 
 /** GET /products (cursor pagination) and GET /products/:id, both cacheable with ETags. */
 export function productRoutes(router: Router, catalog: Catalog, maxAgeSeconds: number): void {
   router.get('/products', async (ctx) => {
-    const query = parseInput(listQuery, ctx.query);
+    const query = parseInput(pageQuery, ctx.query);
     sendCacheable(ctx, await catalog.list(query.limit, query.cursor), maxAgeSeconds);
   });
 

@@ -1,21 +1,7 @@
-import { BadRequestError, NotFoundError } from '@switchyard/kit/errors';
+import { NotFoundError } from '@switchyard/kit/errors';
+import { keysetCursor } from '@switchyard/kit/validate';
 import type { Pool } from '@switchyard/kit/postgres';
-import { findProduct, listProducts, type Product, type ProductCursor } from './product-store.js';
-
-/** An opaque cursor for the next page: base64url of the last (name, id). */
-function encodeCursor(cursor: ProductCursor): string {
-  return Buffer.from(JSON.stringify([cursor.name, cursor.id])).toString('base64url');
-}
-
-function decodeCursor(text: string): ProductCursor {
-  try {
-    const [name, id] = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as unknown[];
-    if (typeof name === 'string' && typeof id === 'string' && /^[0-9a-f-]{36}$/.test(id)) return { name, id };
-  } catch {
-    // fall through
-  }
-  throw new BadRequestError('invalid_cursor', 'The cursor is not one this API returned.');
-}
+import { findProduct, listProducts, type Product } from './product-store.js';
 
 /** Reads of the product catalogue. */
 export class Catalog {
@@ -23,8 +9,9 @@ export class Catalog {
 
   /** A page of products and the cursor of the next one (null on the last page). */
   async list(limit: number, cursor?: string): Promise<{ items: Product[]; nextCursor: string | null }> {
-    const page = await listProducts(this.pool, limit, cursor ? decodeCursor(cursor) : undefined);
-    return { items: page.items, nextCursor: page.next ? encodeCursor(page.next) : null };
+    const after = cursor ? keysetCursor.decode(cursor) : undefined;
+    const page = await listProducts(this.pool, limit, after && { name: after.key, id: after.id });
+    return { items: page.items, nextCursor: page.next ? keysetCursor.encode(page.next.name, page.next.id) : null };
   }
 
   /** The product, or 404. */

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type Router from '@koa/router';
 import type { Middleware, ParameterizedContext } from 'koa';
-import { USER_ID_HEADER, REQUEST_ID_HEADER } from '@switchyard/kit/identity';
+import { REQUEST_ID_HEADER } from '@switchyard/kit/identity';
 import type { Readiness } from '@switchyard/kit/readiness';
 import type { Upstream } from '../upstream/upstream.js';
 
@@ -35,7 +35,8 @@ export const ROUTES: readonly ProxyRoute[] = [
   { method: 'GET', path: '/api/notifications/stream', upstream: 'notifications', target: '/notifications/stream', auth: true, stream: true },
 ];
 
-// Only these client headers travel upstream; everything else (the identity header included) is dropped.
+// Only these client headers travel upstream; everything else is dropped. The Authorization header
+// travels only on authenticated routes, after the gateway verified the token in it.
 const FORWARDED_REQUEST_HEADERS = ['content-type', 'accept', 'if-none-match', 'if-match', 'idempotency-key', 'last-event-id'];
 const FORWARDED_RESPONSE_HEADERS = ['content-type', 'etag', 'cache-control', 'last-modified', 'retry-after', 'vary', 'www-authenticate'];
 const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
@@ -52,7 +53,7 @@ function upstreamHeaders(ctx: ParameterizedContext): Record<string, string> {
   }
   headers[REQUEST_ID_HEADER] = ctx.state.requestId;
   headers.traceparent = ctx.state.traceparent;
-  if (ctx.state.userId) headers[USER_ID_HEADER] = ctx.state.userId;
+  if (ctx.state.token) headers.authorization = `Bearer ${ctx.state.token}`;
   return headers;
 }
 

@@ -2,14 +2,19 @@ import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BalancedPool, Pool, type Dispatcher } from 'undici';
 import { AppError, DeadlineError, UnavailableError } from '@switchyard/kit/errors';
-import { acquireWatcher, parseK8sTarget } from '@switchyard/kit/k8s-resolver';
+import type { acquireWatcher } from '@switchyard/kit/k8s-resolver';
 import type { Logger } from '@switchyard/kit/log';
+
+/** The ready pods of a k8s:// upstream, kept current from its EndpointSlices (see k8s-resolver). */
+export type EndpointWatch = ReturnType<typeof acquireWatcher>;
 
 export interface UpstreamOptions {
   timeoutMs: number;
   connectTimeoutMs: number;
   retries: number;
   log: Logger;
+  /** For a k8s:// upstream: the watch of its Service's endpoints (required then). */
+  endpoints?: EndpointWatch;
 }
 
 export interface UpstreamRequest {
@@ -61,12 +66,12 @@ export class Upstream {
       keepAliveMaxTimeout: 30_000,
       connect: { timeout: options.connectTimeoutMs },
     };
-    const discovered = urls.length === 1 && urls[0]!.startsWith('k8s://') ? urls[0]! : undefined;
-    if (discovered) {
+    if (urls[0]!.startsWith('k8s://')) {
       // k8s://<service>.<namespace>:<port-name>: one keep-alive pool per ready pod, kept in step with
       // the Service's EndpointSlices, instead of one pool to the ClusterIP.
+      if (!options.endpoints) throw new Error(`upstream ${name} is a k8s:// target but has no endpoint watch`);
       const pool = new BalancedPool([], poolOptions);
-      const { watcher, release } = acquireWatcher(parseK8sTarget(discovered.slice('k8s://'.length)), options.log);
+      const { watcher, release } = options.endpoints;
       let current = new Set<string>();
       const apply = (addresses: Array<{ host: string; port: number }>) => {
         const next = new Set(addresses.map((a) => `http://${a.host}:${a.port}`));

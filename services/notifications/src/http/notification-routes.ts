@@ -3,7 +3,6 @@ import type Router from '@koa/router';
 import type { ParameterizedContext } from 'koa';
 import { z } from 'zod';
 import { BadRequestError, UnauthorizedError } from '@switchyard/kit/errors';
-import { USER_ID_HEADER } from '@switchyard/kit/identity';
 import type { Pool } from '@switchyard/kit/postgres';
 import type { Readiness } from '@switchyard/kit/readiness';
 import { parseInput } from '@switchyard/kit/validate';
@@ -17,7 +16,8 @@ const listQuery = z.object({
 const userIdSchema = z.uuid();
 
 function callerId(ctx: ParameterizedContext): string {
-  const id = userIdSchema.safeParse(ctx.get(USER_ID_HEADER));
+  // Set by requireUser from a verified token (it runs before every notifications route).
+  const id = userIdSchema.safeParse(ctx.state.userId);
   if (!id.success) throw new UnauthorizedError('unauthenticated', 'This endpoint needs an authenticated user.');
   return id.data;
 }

@@ -1,5 +1,5 @@
-import { BadRequestError } from '@switchyard/kit/errors';
 import type { Pool } from '@switchyard/kit/postgres';
+import { keysetCursor } from '@switchyard/kit/validate';
 import type { Order, OrderLine, OrderStatus } from './order.js';
 
 interface Row {
@@ -26,19 +26,10 @@ export async function findOwnOrder(pool: Pool, userId: string, orderId: string):
   return rows[0] && toOrder(rows[0]);
 }
 
-function decodeCursor(cursor: string): [string, string] {
-  try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as [string, string];
-    if (!Number.isNaN(Date.parse(at)) && /^[0-9a-f-]{36}$/.test(id)) return [at, id];
-  } catch {
-    // fall through
-  }
-  throw new BadRequestError('invalid_cursor', 'The cursor is not one this API returned.');
-}
-
 /** A user's orders, newest first, in keyset pages. */
 export async function listOwnOrders(pool: Pool, userId: string, limit: number, cursor?: string): Promise<{ items: Order[]; nextCursor: string | null }> {
-  const after = cursor ? decodeCursor(cursor) : undefined;
+  const decoded = cursor ? keysetCursor.decode(cursor, (at) => !Number.isNaN(Date.parse(at))) : undefined;
+  const after = decoded && [decoded.key, decoded.id];
   const { rows } = after
     ? await pool.query<Row>(
         'SELECT id, status, items, total_cents, currency, created_at FROM orders WHERE user_id = $1 AND (created_at, id) < ($2, $3) ORDER BY created_at DESC, id DESC LIMIT $4',
@@ -47,5 +38,5 @@ export async function listOwnOrders(pool: Pool, userId: string, limit: number, c
     : await pool.query<Row>('SELECT id, status, items, total_cents, currency, created_at FROM orders WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2', [userId, limit + 1]);
   const items = rows.slice(0, limit).map(toOrder);
   const last = rows.length > limit ? rows[limit - 1] : undefined;
-  return { items, nextCursor: last ? Buffer.from(JSON.stringify([last.created_at.toISOString(), last.id])).toString('base64url') : null };
+  return { items, nextCursor: last ? keysetCursor.encode(last.created_at.toISOString(), last.id) : null };
 }

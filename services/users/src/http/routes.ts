@@ -1,9 +1,9 @@
 import type Router from '@koa/router';
+import type { Middleware } from 'koa';
 import { z } from 'zod';
-import { UnauthorizedError } from '@switchyard/kit/errors';
-import { USER_ID_HEADER } from '@switchyard/kit/identity';
 import { parseInput } from '@switchyard/kit/validate';
 import type { Accounts } from '../accounts/accounts.js';
+import type { ServiceClients } from '../accounts/service-clients.js';
 import type { TokenIssuer } from '../accounts/token-issuer.js';
 
 const email = z.string().trim().toLowerCase().pipe(z.email('must be a valid email address').max(254));
@@ -19,15 +19,26 @@ const credentials = z.object({
   password: z.string().min(1).max(256),
 });
 
-const userId = z.uuid('must be a UUID');
+const serviceTokenRequest = z.object({ audience: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'must be a service name') });
 
-/** The users REST API: register, log in, who am I, look up, and the public signing keys. */
-export function userRoutes(router: Router, accounts: Accounts, tokens: TokenIssuer): void {
+export interface UserRouteDeps {
+  accounts: Accounts;
+  tokens: TokenIssuer;
+  clients: ServiceClients;
+  /** Requires a valid user token (ctx.state.userId). */
+  requireUser: Middleware;
+}
+
+/** The users REST API: register, log in, who am I, service tokens, and the public signing keys. */
+export function userRoutes(router: Router, { accounts, tokens, clients, requireUser }: UserRouteDeps): void {
   router.post('/users', async (ctx) => {
     const input = parseInput(registration, ctx.request.body);
-    const user = await accounts.register(input, { traceparent: ctx.state.traceparent, 'x-request-id': ctx.state.requestId });
+    // Aborts when the caller goes away before the answer (its deadline passed).
+    const gone = new AbortController();
+    ctx.res.once('close', () => gone.abort());
+    const user = await accounts.register(input, { traceparent: ctx.state.traceparent, 'x-request-id': ctx.state.requestId }, gone.signal);
     ctx.status = 201;
-    ctx.set('location', `/users/${user.id}`);
+    ctx.set('location', '/users/me');
     ctx.body = user;
   });
 
@@ -36,15 +47,17 @@ export function userRoutes(router: Router, accounts: Accounts, tokens: TokenIssu
     ctx.set('cache-control', 'no-store');
   });
 
-  router.get('/users/me', async (ctx) => {
-    // Set by the gateway after it verified the token; the gateway strips it from client requests.
-    const id = userId.safeParse(ctx.get(USER_ID_HEADER));
-    if (!id.success) throw new UnauthorizedError('unauthenticated', 'This endpoint needs an authenticated user.');
-    ctx.body = await accounts.get(id.data);
+  router.get('/users/me', requireUser, async (ctx) => {
+    ctx.body = await accounts.get(ctx.state.userId!);
   });
 
-  router.get('/users/:id', async (ctx) => {
-    ctx.body = await accounts.get(parseInput(userId, ctx.params.id));
+  // Client credentials: a service proves its id and secret and gets a short-lived token for another
+  // service. Not routed by the gateway: only services reach it.
+  router.post('/service-tokens', async (ctx) => {
+    const client = clients.authenticate(ctx.get('authorization'));
+    const { audience } = parseInput(serviceTokenRequest, ctx.request.body);
+    ctx.body = await tokens.issueService(client, audience);
+    ctx.set('cache-control', 'no-store');
   });
 
   router.get('/.well-known/jwks.json', (ctx) => {

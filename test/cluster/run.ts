@@ -1,0 +1,118 @@
+/**
+ * The cluster suite: Switchyard on a real Kubernetes cluster, end to end.
+ *
+ *   npm run test:cluster          (npm test runs it too, after the other suites, when ../shared/k8s exists)
+ *
+ * Takes the machine's cluster lock; brings the cluster up if it is down; builds the images and loads
+ * them; dry-runs every manifest variant on the API server; then, for each discovery mode (dns, k8s),
+ * installs the chart with two replicas of every service, runs the e2e suite and `helm test` against it,
+ * and disrupts it under load. Removes what it installed - also on failure or interruption - and stops
+ * the cluster again if it started it (SWITCHYARD_CLUSTER_KEEP=1 keeps it). Ends with `N passed, N failed`.
+ */
+import { Checks } from './checks.js';
+import { chooseCluster, Kube } from './cluster.js';
+import { disruptionChecks } from './disruption.js';
+import { dryRunChecks } from './dry-run.js';
+import { prepareImages } from './images.js';
+import { infrastructureChecks, upgradeCheck } from './infrastructure.js';
+import { acquireClusterLock } from './lock.js';
+import { PodTerminations } from './pod-terminations.js';
+import { assertTwoReadyPodsEach, installRelease, runE2e, uninstallRelease, type Release } from './release.js';
+import { startingPodCheck } from './starting-pod.js';
+
+const out = (line: string) => process.stdout.write(`${line}\n`);
+const checks = new Checks(out);
+const started = performance.now();
+const MODES = ['dns', 'k8s'] as const;
+
+const cluster = chooseCluster();
+if (!cluster) {
+  out('cluster suite skipped: ../shared/k8s/cluster (the local Kubernetes cluster) is not here, and SWITCHYARD_CLUSTER=kind is not set');
+  out(checks.summary);
+  process.exit(0);
+}
+
+const release = await acquireClusterLock(3600, out);
+let startedCluster = false;
+let kube: Kube | undefined;
+const installed = new Set<Pick<Release, 'name' | 'namespace'>>();
+
+async function cleanUp(): Promise<void> {
+  for (const r of installed) await uninstallRelease(kube!, r).catch((err: Error) => out(`cleanup of ${r.namespace} failed: ${err.message}`));
+  installed.clear();
+  if (startedCluster && process.env.SWITCHYARD_CLUSTER_KEEP !== '1') {
+    out(`stopping the ${cluster!.kind} cluster this suite started (SWITCHYARD_CLUSTER_KEEP=1 keeps it)`);
+    await cluster!.down().catch((err: Error) => out(`cluster down failed: ${err.message}`));
+  }
+  release();
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    out(`${signal}: removing what the cluster suite installed`);
+    void cleanUp().finally(() => process.exit(130));
+  });
+}
+
+async function runMode(k: Kube, mode: (typeof MODES)[number], images: NonNullable<Awaited<ReturnType<typeof prepareImages>>>): Promise<void> {
+  out(`\n${mode} discovery`);
+  let r: Release | undefined;
+  const namespace = `switchyard-ci-${mode}`;
+  installed.add({ name: 'sw', namespace });
+  const up = await checks.check(`${mode}: helm install --wait brings up two ready pods of every service${mode === 'k8s' ? ' (existingSecret)' : ''}`, async () => {
+    r = await installRelease(k, mode, images);
+    await assertTwoReadyPodsEach(k, r);
+  });
+  if (!up || !r) return checks.notRun(`${mode}: e2e, helm test and disruption`, 'the release did not install');
+  const e2e = await runE2e(r.base, out);
+  checks.add(e2e.passed, e2e.failed);
+  await checks.check(`${mode}: helm test passes`, async () => {
+    await k.helm(['test', r!.name, '-n', r!.namespace, '--timeout', '2m']);
+  });
+  await checks.check(`${mode}: the in-cluster gateway serves the storefront at / with its security headers, and its hashed assets`, async () => {
+    const page = await fetch(`${r!.base}/`, { headers: { accept: 'text/html' }, signal: AbortSignal.timeout(10_000) });
+    const html = await page.text();
+    if (page.status !== 200 || !html.includes('<div id="app">')) throw new Error(`/ answered ${page.status}: ${html.slice(0, 200)}`);
+    for (const header of ['content-security-policy', 'x-content-type-options', 'referrer-policy']) {
+      if (!page.headers.get(header)) throw new Error(`/ has no ${header} header`);
+    }
+    const asset = /src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+    if (!asset) throw new Error('index.html names no hashed script');
+    const script = await fetch(`${r!.base}${asset}`, { signal: AbortSignal.timeout(10_000) });
+    await script.arrayBuffer();
+    if (script.status !== 200 || script.headers.get('cache-control') !== 'public, max-age=31536000, immutable') {
+      throw new Error(`${asset} answered ${script.status} with cache-control ${script.headers.get('cache-control')}`);
+    }
+  });
+  if (mode === 'dns') await infrastructureChecks(k, r, checks);
+  await disruptionChecks(k, r, checks, out);
+  const terminations = await PodTerminations.start(k, r.namespace);
+  await startingPodCheck(k, r, terminations, checks, out).finally(() => terminations.stop());
+  if (mode === 'dns') await upgradeCheck(k, r, checks);
+}
+
+try {
+  out(`cluster suite on ${cluster.kind}`);
+  const upStarted = performance.now();
+  startedCluster = await cluster.up();
+  out(`cluster ${startedCluster ? 'started' : 'already running'} (${((performance.now() - upStarted) / 1000).toFixed(0)} s)`);
+  kube = new Kube(cluster.kubeconfig);
+  const images = await prepareImages(cluster, kube, checks, out);
+  await dryRunChecks(kube, checks);
+  if (images) {
+    for (const mode of MODES) {
+      await runMode(kube, mode, images);
+      for (const r of installed) await uninstallRelease(kube, r);
+      installed.clear();
+    }
+  } else {
+    checks.notRun('both discovery modes', 'no images');
+  }
+} catch (err) {
+  checks.notRun('the cluster suite', (err as Error).stack ?? String(err));
+} finally {
+  await cleanUp();
+}
+out(`\ncluster suite: ${((performance.now() - started) / 1000).toFixed(0)} s`);
+out(checks.summary);
+process.exit(checks.failed > 0 ? 1 : 0);
