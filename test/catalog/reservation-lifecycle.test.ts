@@ -7,6 +7,7 @@ import { deadLetterQueue } from '@switchyard/kit/event-consumer';
 import { GrpcClient } from '@switchyard/kit/grpc-client';
 import { BrokerProbe, eventually, isolatedNames } from '../support/broker.js';
 import { freshDatabase, queryRows } from '../support/database.js';
+import { testIssuer } from '../support/identity.js';
 import { capturedLogger } from '../support/logs.js';
 import { startTestCatalog, type TestService } from '../support/services.js';
 
@@ -31,7 +32,15 @@ lifecycle.before(async () => {
     CONSUMER_RETRY_DELAYS_MS: '100',
     CONSUMER_MAX_ATTEMPTS: '2',
   });
-  catalog = new GrpcClient(catalogV1().Catalog, { dependency: 'catalog', serviceName: SERVICE_NAMES.catalog, target: `ipv4:${service.grpcAddress}`, deadlineMs: 10_000, maxAttempts: 2 });
+  const issuer = await testIssuer();
+  catalog = new GrpcClient(catalogV1().Catalog, {
+    dependency: 'catalog',
+    serviceName: SERVICE_NAMES.catalog,
+    target: `ipv4:${service.grpcAddress}`,
+    deadlineMs: 10_000,
+    maxAttempts: 2,
+    token: () => issuer.serviceToken('orders', 'catalog'),
+  });
 });
 
 lifecycle.after(async () => {

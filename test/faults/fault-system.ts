@@ -1,9 +1,10 @@
-import { chmod, mkdtemp, readFile, readdir, readlink, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, readlink, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManagedProcess } from '@switchyard/devstack/managed-process';
 import { startRabbitMq, type RabbitMqServer } from '@switchyard/devstack/rabbitmq-server';
 import type { LocalSystem } from '@switchyard/devstack/system';
+import { ServiceTokens } from '@switchyard/kit/auth-client';
 import { createLogger } from '@switchyard/kit/log';
 import { waitForConsistency, type ServiceDatabases, type Violation } from '../../scripts/check-consistency.js';
 import { eventually } from '../support/broker.js';
@@ -59,6 +60,7 @@ export class FaultSystem {
   #local: Awaited<ReturnType<typeof startTestSystem>> | undefined;
   #rabbit: RabbitMqServer | undefined;
   #dataDir = '';
+  #tokens: ServiceTokens | undefined;
   #ports!: SystemPorts;
 
   get system(): LocalSystem {
@@ -83,7 +85,6 @@ export class FaultSystem {
   async #start(): Promise<void> {
     this.#ports = await freeSystemPorts();
     this.#dataDir = await mkdtemp(join(tmpdir(), 'switchyard-faults-'));
-    await chmod(this.#dataDir, 0o755);
     this.#rabbit = await this.#startRabbit();
     this.#local = await startTestSystem(this.#ports, { amqpUrl: this.#rabbit.url, serviceEnv: serviceEnv(this.#rabbit.url) });
     for (const instance of this.system.instances) this.#launches.set(instance.service as Service, await launchOf(instance.process.pid));
@@ -117,6 +118,15 @@ export class FaultSystem {
   /** The service's public API (services with one). */
   url(service: Service): string {
     return this.system.instances.find((i) => i.service === service)!.url!;
+  }
+
+  /** A token naming orders for calls to `service` (what orders sends), from the system's users with orders' secret. */
+  async ordersToken(service: Service): Promise<string> {
+    if (!this.#tokens) {
+      const secrets = JSON.parse(await readFile(join(this.#local!.dataDir, 'secrets.json'), 'utf8')) as { serviceSecrets: Record<string, string> };
+      this.#tokens = new ServiceTokens({ urls: [this.url('users')], clientId: 'orders', clientSecret: secrets.serviceSecrets.orders! });
+    }
+    return this.#tokens.token(service);
   }
 
   /** The service's admin listener: readiness, and failpoints. */

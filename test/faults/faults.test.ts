@@ -207,7 +207,14 @@ faults('payments killed after charging, before replying: retried pays are PAID o
 faults('a refunded charge repeated with a declining card: refused, never PAID without money', async () => {
   const buyers = await shoppers(4);
   const placed = await Promise.all(buyers.map((auth, i) => untilAnswered(() => f.client.place(auth, oneOf(i)))));
-  const payments = new GrpcClient(paymentsV1().Payments, { dependency: 'payments', serviceName: SERVICE_NAMES.payments, target: `ipv4:${f.grpcAddress('payments')}`, deadlineMs: 5_000, maxAttempts: 3 });
+  const payments = new GrpcClient(paymentsV1().Payments, {
+    dependency: 'payments',
+    serviceName: SERVICE_NAMES.payments,
+    target: `ipv4:${f.grpcAddress('payments')}`,
+    deadlineMs: 5_000,
+    maxAttempts: 3,
+    token: () => f.ordersToken('payments'),
+  });
   try {
     for (const { body } of placed) {
       await payments.call('Charge', { orderId: body.id, amountCents: body.totalCents, currency: body.currency, card: GOOD_CARD });

@@ -195,7 +195,7 @@ payments('an order that ended unpaid after its charge succeeded (a lost reply) i
   const event = buildEvent('order.expired', '/test', { orderId, userId: randomUUID() }, orderId);
   await probe.publish(names.exchange, 'order.expired', { ...event, id: eventId }, { messageId: eventId, type: 'order.expired' });
   const consumed = async () => {
-    const metrics = await (await fetch(`${service.url}/metrics`)).text();
+    const metrics = await (await fetch(`${service.adminUrl}/metrics`)).text();
     return Number(/events_consumed_total\{[^}]*type="order.expired",outcome="processed"[^}]*\} (\d+)/.exec(metrics)?.[1] ?? 0);
   };
   await eventually(async () => ((await consumed()) === 2 ? true : undefined), 5_000, 'the redelivery consumed');
