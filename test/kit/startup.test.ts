@@ -71,7 +71,7 @@ startup('reports starting while Postgres is not up, retries with backoff, and se
   closers.push(proxy.close);
   await child.waitForLine((l) => l.msg === 'payments started');
   const ready = await request(`${adminUrl}/readyz`);
-  assert.equal([ready.status, ready.body], [200, { status: 'ready', checks: { database: 'up' } }]);
+  assert.equal([ready.status, ready.body], [200, { status: 'ready', checks: { database: 'up', broker: 'up' } }]);
   process.kill(child.process.pid, 'SIGTERM');
   assert.equal(await exitWithin(child, 5000), { code: 0, signal: null });
 });

@@ -7,6 +7,7 @@ import { GrpcClient } from '@switchyard/kit/grpc-client';
 import { waitForConsistency } from '../../scripts/check-consistency.js';
 import { eventually } from '../support/broker.js';
 import { queryRows } from '../support/database.js';
+import { testIssuer } from '../support/identity.js';
 import { Shop } from '../support/shop.js';
 import { DECLINED_CARD } from '../support/shop-client.js';
 
@@ -87,6 +88,7 @@ lost('defect 2: a refunded charge paid again with a declining card is refused, n
     target: `ipv4:${shop.svc.payments.grpcAddress}`,
     deadlineMs: 5_000,
     maxAttempts: 1,
+    token: async () => (await testIssuer()).serviceToken('orders', 'payments'),
   });
   try {
     await payments.call('Charge', { orderId: order.id, amountCents: order.totalCents, currency: 'EUR', card: { number: '4242424242424242', expiry: '12/40', cvc: '123' } });

@@ -2,7 +2,6 @@ import type { ServiceDatabases } from '../../scripts/check-consistency.js';
 import { amqpUrl, isolatedNames } from './broker.js';
 import { freshDatabase, queryRows } from './database.js';
 import { FreezableProxy } from './freezable-proxy.js';
-import { ed25519Pem } from './keys.js';
 import { capturedLogger } from './logs.js';
 import { freePort } from './ports.js';
 import { startTestCatalog, startTestGateway, startTestOrders, startTestPayments, startTestUsers, type TestService } from './services.js';
@@ -53,7 +52,8 @@ export class Shop {
     const shared = { EVENTS_EXCHANGE: this.#events.exchange, AMQP_RECONNECT_MAX_MS: '1000' };
     const consumer = (service: string) => ({ ...shared, EVENTS_QUEUE: `${this.#events.queue}.${service}`, CONSUMER_RETRY_DELAYS_MS: '100' });
     this.#paymentsPort = await freePort();
-    this.svc.users = await startTestUsers(this.dbs.users.url, ed25519Pem(), this.log, shared);
+    // users signs with the test issuer's key: the other services verify tokens against the test issuer.
+    this.svc.users = await startTestUsers(this.dbs.users.url, undefined, this.log, shared);
     this.svc.catalog = await startTestCatalog(this.dbs.catalog.url, this.log, { ...consumer('catalog'), RESERVATION_SWEEP_INTERVAL_MS: '200', ...options.catalog });
     this.svc.payments = await this.#startPayments();
     let catalogAddress = this.svc.catalog.grpcAddress;
@@ -69,7 +69,7 @@ export class Shop {
   }
 
   #startPayments(): Promise<TestService> {
-    // payments consumes order.cancelled/expired from the shop's exchange (the shared runner does not give it AMQP yet).
+    // payments consumes order.cancelled/expired from the shop's exchange.
     return startTestPayments(this.dbs.payments.url, this.log, {
       GRPC_PORT: String(this.#paymentsPort),
       AMQP_URL: amqpUrl(),
