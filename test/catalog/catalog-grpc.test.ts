@@ -57,17 +57,22 @@ stock('GetProduct returns a product, NOT_FOUND for an unknown id, INVALID_ARGUME
 stock('ReserveStock takes the units off the stock and is idempotent per order id', async () => {
   const orderId = randomUUID();
   const request = { orderId, items: [{ productId: WHISTLE, quantity: 3 }, { productId: LANTERN, quantity: 2 }] };
+  const before = Date.now();
   const first = await catalog.call('ReserveStock', request);
-  assert.equal(first, {
+  assert.equal({ ...first, expiresAt: '' }, {
     orderId,
     items: [
       { productId: WHISTLE, quantity: 3 },
       { productId: LANTERN, quantity: 2 },
     ],
     status: 'RESERVATION_STATUS_RESERVED',
+    expiresAt: '',
   });
+  // Without hold_ms the catalog's default hold applies (30 minutes).
+  const holdMs = Date.parse(first.expiresAt) - before;
+  assert.ok(holdMs > 30 * 60_000 - 5_000 && holdMs <= 30 * 60_000 + 5_000, `held for ${holdMs} ms`);
   const again = await catalog.call('ReserveStock', request);
-  assert.equal(again, first);
+  assert.equal({ ...again, expiresAt: '' }, { ...first, expiresAt: '' });
   assert.is(await stockOf(WHISTLE), 37);
   assert.is(await stockOf(LANTERN), 10);
 });
@@ -96,16 +101,19 @@ stock('ReserveStock is all-or-nothing: one short line fails the call with per-it
   assert.is(await stockOf(HOOK), 5);
 });
 
-stock('ReserveStock answers NOT_FOUND for an unknown product and INVALID_ARGUMENT for bad lines', async () => {
+stock('ReserveStock answers NOT_FOUND for an unknown product and INVALID_ARGUMENT for bad lines or a hold past the maximum', async () => {
   const unknown = randomUUID();
-  const missing = await grpcFailure(catalog.call('ReserveStock', { orderId: randomUUID(), items: [{ productId: unknown, quantity: 1 }] }));
+  const orderIds = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+  const missing = await grpcFailure(catalog.call('ReserveStock', { orderId: orderIds[0], items: [{ productId: unknown, quantity: 1 }] }));
   assert.equal([missing.grpcStatus, missing.code, missing.extensions], ['NOT_FOUND', 'product_not_found', { productIds: [unknown] }]);
-  const empty = await grpcFailure(catalog.call('ReserveStock', { orderId: randomUUID(), items: [] }));
+  const empty = await grpcFailure(catalog.call('ReserveStock', { orderId: orderIds[1], items: [] }));
   assert.equal(empty.extensions, { errors: [{ field: 'items', message: 'must have at least one item' }] });
-  const zero = await grpcFailure(catalog.call('ReserveStock', { orderId: randomUUID(), items: [{ productId: HOOK, quantity: 0 }] }));
+  const zero = await grpcFailure(catalog.call('ReserveStock', { orderId: orderIds[2], items: [{ productId: HOOK, quantity: 0 }] }));
   assert.equal([zero.grpcStatus, (zero.extensions.errors as Array<{ field: string }>)[0]!.field], ['INVALID_ARGUMENT', 'items.0.quantity']);
-  const count = await queryRows<{ n: string }>(db.url, 'SELECT count(*) AS n FROM reservations r WHERE NOT EXISTS (SELECT 1 FROM reservation_items i WHERE i.order_id = r.order_id)');
-  assert.is(count[0]!.n, '0', 'no reservation without items was left behind');
+  const tooLong = await grpcFailure(catalog.call('ReserveStock', { orderId: orderIds[3], items: [{ productId: HOOK, quantity: 1 }], holdMs: 60 * 60_000 + 1 }));
+  assert.equal([tooLong.grpcStatus, tooLong.extensions], ['INVALID_ARGUMENT', { errors: [{ field: 'holdMs', message: 'must be at most 3600000' }] }]);
+  const count = await queryRows<{ n: string }>(db.url, 'SELECT count(*) AS n FROM reservations WHERE order_id = ANY($1::uuid[])', [orderIds]);
+  assert.is(count[0]!.n, '0', 'no reservation was left behind');
 });
 
 stock('ReleaseStock returns the units once; repeats and concurrent releases change nothing more', async () => {
@@ -122,9 +130,14 @@ stock('ReleaseStock returns the units once; repeats and concurrent releases chan
   assert.is(await stockOf(LANTERN), reserved + 4);
 });
 
-stock('ReleaseStock answers NOT_FOUND for an order without a reservation', async () => {
-  const failure = await grpcFailure(catalog.call('ReleaseStock', { orderId: randomUUID() }));
-  assert.equal([failure.grpcStatus, failure.code], ['NOT_FOUND', 'reservation_not_found']);
+stock('ReleaseStock for an order without a reservation answers NOTHING_RESERVED, and a later ReserveStock for it reserves nothing', async () => {
+  const orderId = randomUUID();
+  const before = await stockOf(HOOK);
+  assert.equal(await catalog.call('ReleaseStock', { orderId }), { outcome: 'RELEASE_OUTCOME_NOTHING_RESERVED', items: [] });
+  const late = await catalog.call('ReserveStock', { orderId, items: [{ productId: HOOK, quantity: 1 }] });
+  assert.equal([late.status, late.items], ['RESERVATION_STATUS_RELEASED', []]);
+  assert.is(await stockOf(HOOK), before);
+  assert.equal(await catalog.call('ReleaseStock', { orderId }), { outcome: 'RELEASE_OUTCOME_ALREADY_RELEASED', items: [] });
 });
 
 stock('50 concurrent ReserveStock calls for the last 10 units reserve exactly 10', async () => {

@@ -171,7 +171,7 @@ e2e('the journey: products → place → declined card (402) → good card (PAID
 
   assert.is((await request(`${base}/api/products/${whistle.id}`)).body.stock, stockBefore - 3);
   const history = await request(`${base}/api/orders/${orderId}/history`, { headers: auth });
-  assert.equal(history.body.items.map((e: { type: string }) => e.type), ['OrderPlaced', 'OrderPaymentDeclined', 'OrderPaid']);
+  assert.equal(history.body.items.map((e: { type: string }) => e.type), ['OrderPlaced', 'OrderPaymentRequested', 'OrderPaymentDeclined', 'OrderPaymentRequested', 'OrderPaid']);
 });
 
 e2e('cancelling an order gives its stock back within seconds', async () => {

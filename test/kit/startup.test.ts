@@ -8,6 +8,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startChild, type ChildService } from '../support/child-service.js';
 import { freshDatabase } from '../support/database.js';
+import { amqpUrl, isolatedNames } from '../support/broker.js';
 import { request } from '../support/http.js';
 import { ed25519Pem } from '../support/keys.js';
 import { freePort } from '../support/ports.js';
@@ -39,7 +40,17 @@ async function env(databaseUrl: string, extra: Record<string, string> = {}) {
   const adminPort = await freePort();
   return {
     adminUrl: `http://127.0.0.1:${adminPort}`,
-    env: { HTTP_HOST: '127.0.0.1', ADMIN_PORT: String(adminPort), GRPC_PORT: String(await freePort()), DATABASE_URL: databaseUrl, LOG_LEVEL: 'info', ...extra },
+    env: {
+      HTTP_HOST: '127.0.0.1',
+      ADMIN_PORT: String(adminPort),
+      GRPC_PORT: String(await freePort()),
+      DATABASE_URL: databaseUrl,
+      // payments consumes order events; the broker is not what these tests are about.
+      AMQP_URL: amqpUrl(),
+      EVENTS_EXCHANGE: isolatedNames('startup').exchange,
+      LOG_LEVEL: 'info',
+      ...extra,
+    },
   };
 }
 
@@ -60,7 +71,7 @@ startup('reports starting while Postgres is not up, retries with backoff, and se
   closers.push(proxy.close);
   await child.waitForLine((l) => l.msg === 'payments started');
   const ready = await request(`${adminUrl}/readyz`);
-  assert.equal([ready.status, ready.body], [200, { status: 'ready', checks: { database: 'up' } }]);
+  assert.equal([ready.status, ready.body], [200, { status: 'ready', checks: { database: 'up', broker: 'up' } }]);
   process.kill(child.process.pid, 'SIGTERM');
   assert.equal(await exitWithin(child, 5000), { code: 0, signal: null });
 });

@@ -1,11 +1,13 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import amqp from 'amqplib';
+import pg from 'pg';
 import { buildEvent, parseEvent } from '@switchyard/contracts/events';
 import { declareEventTopology, deadLetterQueue } from '@switchyard/kit/event-consumer';
 import { createPool } from '@switchyard/kit/postgres';
 import { readConfig as readNotificationsConfig } from '@switchyard/notifications/config';
 import { storeNotificationOnce } from '@switchyard/notifications/events/notification-consumer';
+import { insertNotification } from '@switchyard/notifications/notifications/notification-store';
 import { startNotifications } from '@switchyard/notifications/service';
 import { stopService } from '@switchyard/kit/lifecycle';
 import { BrokerProbe, amqpUrl, eventually, isolatedNames } from '../support/broker.js';
@@ -155,6 +157,42 @@ notifications('with two replicas, a stream on either one receives every event, w
   }
 });
 
+notifications('two notifications of a user stored at once: the one committing last with the lower position still reaches the open stream, in order', async () => {
+  const hal = await signUp('hal@example.com', 'Hal');
+  await eventually(async () => ((await listFor(hal.auth)).body.items.length === 1 ? true : undefined), 10_000, 'welcome stored');
+  const stream = await openStream(hal.auth);
+  await eventually(async () => (stream.comments.includes('heartbeat') ? true : undefined), 5_000, 'the stream is live');
+  const note = (message: string) => ({ userId: hal.id, type: 'welcome', message, eventId: crypto.randomUUID() });
+  const pool = new pg.Pool({ connectionString: notesDb.url, max: 2 });
+  const [first, second] = await Promise.all([pool.connect(), pool.connect()]);
+  try {
+    const secondPid = (await second.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+    await first.query('BEGIN');
+    await insertNotification(first, note('first'));
+    await second.query('BEGIN');
+    let secondCommitted = false;
+    const secondDone = insertNotification(second, note('second'))
+      .then(() => second.query('COMMIT'))
+      .then(() => void (secondCommitted = true));
+    // The second either commits before the first (a position that overtakes it) or waits for it.
+    const waiting = async () => (await queryRows(notesDb.url, "SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'", [secondPid])).length === 1;
+    await eventually(async () => (secondCommitted || (await waiting()) ? true : undefined), 5_000, 'the second insert committed or waits');
+    if (secondCommitted) await stream.waitFor(1);
+    await first.query('COMMIT');
+    await secondDone;
+  } finally {
+    first.release();
+    second.release();
+    await pool.end();
+  }
+  const got = await stream.waitFor(2, 5_000);
+  assert.equal(got.map((e) => JSON.parse(e.data).message), ['first', 'second']);
+  assert.is(Number(got[1]!.id), Number(got[0]!.id) + 1);
+  const heartbeats = stream.comments.length;
+  await eventually(async () => (stream.comments.length > heartbeats ? true : undefined), 5_000, 'another heartbeat');
+  assert.is(stream.events.length, 2, 'nothing twice');
+});
+
 notifications('stores one notification when the same message is delivered twice', async () => {
   const dee = await signUp('dee@example.com', 'Dee');
   const event = buildEvent('user.registered', '/test', { userId: dee.id, email: 'dee@example.com', name: 'Twice' }, dee.id);
@@ -167,6 +205,8 @@ notifications('stores one notification when the same message is delivered twice'
 
 notifications('lists the caller’s own notifications newest first with cursor pages, and refuses anonymous callers', async () => {
   const eve = await signUp('eve@example.com', 'Eve');
+  // The welcome comes through users' outbox; the list order is the order in which notifications were stored.
+  await eventually(async () => ((await listFor(eve.auth)).body.items.length === 1 ? true : undefined), 10_000, 'welcome stored');
   for (const name of ['Two', 'Three', 'Four']) await publish(buildEvent('user.registered', '/test', { userId: eve.id, email: 'eve@example.com', name }, eve.id));
   await eventually(async () => ((await listFor(eve.auth)).body.items.length === 4 ? true : undefined), 5000, 'four stored');
   const page1 = await listFor(eve.auth, '?limit=3');

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { eventually, isolatedNames } from '../support/broker.js';
+import { amqpUrl, eventually, isolatedNames } from '../support/broker.js';
 import { freshDatabase, queryRows } from '../support/database.js';
 import { request } from '../support/http.js';
 import { capturedLogger } from '../support/logs.js';
@@ -19,15 +19,18 @@ const LANTERN = '5eed0000-0000-4000-8000-000000000003'; // 58.00 EUR, stock 12
 const GOOD = { number: '4242424242424242', expiry: '12/40', cvc: '123' };
 const DECLINED = { ...GOOD, number: '4000000000000002' };
 
+const events = isolatedNames('orders-flow');
+// payments consumes order.cancelled and order.expired (refunds, voids) from the same exchange.
+const paymentsEnv = () => ({ GRPC_PORT: String(paymentsPort), AMQP_URL: amqpUrl(), EVENTS_EXCHANGE: events.exchange, EVENTS_QUEUE: `${events.queue}.payments` });
+
 orders.before(async () => {
   for (const name of ['users', 'catalog', 'payments', 'orders', 'expiring']) dbs[name] = await freshDatabase(`${name}_o`);
-  const events = isolatedNames('orders-flow');
   const shared = { EVENTS_EXCHANGE: events.exchange, AMQP_RECONNECT_MAX_MS: '1000' };
   paymentsPort = await freePort();
   // users signs with the test issuer's key: catalog and payments verify tokens against the test issuer.
   svc.users = await startTestUsers(dbs.users!.url, undefined, log, shared);
   svc.catalog = await startTestCatalog(dbs.catalog!.url, log, { ...shared, EVENTS_QUEUE: `${events.queue}.catalog`, CONSUMER_RETRY_DELAYS_MS: '100' });
-  svc.payments = await startTestPayments(dbs.payments!.url, log, { GRPC_PORT: String(paymentsPort) });
+  svc.payments = await startTestPayments(dbs.payments!.url, log, paymentsEnv());
   const targets = { users: svc.users.grpcAddress, catalog: svc.catalog.grpcAddress, payments: svc.payments.grpcAddress };
   // The orders most tests use never expire while the suite runs. Expiry gets an orders service (and
   // database) of its own: with one short TTL for all, the orders each test leaves unpaid expired in the
@@ -147,8 +150,8 @@ orders('a declined card answers 402 with the reason and the order stays payable;
   const paid = await pay(auth, order.id);
   assert.equal([paid.status, paid.body.status], [200, 'PAID']);
   const history = await request(api(`/orders/${order.id}/history`), { headers: auth });
-  assert.equal(history.body.items.map((e: { type: string }) => e.type), ['OrderPlaced', 'OrderPaymentDeclined', 'OrderPaid']);
-  assert.equal(history.body.items[1].data, { reason: 'card_declined' });
+  assert.equal(history.body.items.map((e: { type: string }) => e.type), ['OrderPlaced', 'OrderPaymentRequested', 'OrderPaymentDeclined', 'OrderPaymentRequested', 'OrderPaid']);
+  assert.equal(history.body.items[2].data, { reason: 'card_declined' });
 });
 
 orders('20 concurrent pays of one order: one charge, one OrderPaid', async () => {
@@ -171,7 +174,7 @@ orders('payments down: pay answers 503 with Retry-After quickly and nothing chan
     assert.is(res.headers.get('retry-after'), '1');
     assert.is((await request(api(`/orders/${order.id}`), { headers: auth })).body.status, 'PENDING_PAYMENT');
   } finally {
-    svc.payments = await startTestPayments(dbs.payments!.url, log, { GRPC_PORT: String(paymentsPort) });
+    svc.payments = await startTestPayments(dbs.payments!.url, log, paymentsEnv());
   }
   const paid = await eventually(async () => {
     const res = await pay(auth, order.id);

@@ -5,6 +5,8 @@ import { SERVICE_NAMES, paymentsV1, type PaymentsDefinition } from '@switchyard/
 import { GrpcClient } from '@switchyard/kit/grpc-client';
 import { freshDatabase, queryRows } from '../support/database.js';
 import { grpcFailure } from '../support/grpc.js';
+import { buildEvent } from '@switchyard/contracts/events';
+import { BrokerProbe, amqpUrl, eventually, isolatedNames } from '../support/broker.js';
 import { testIssuer } from '../support/identity.js';
 import { capturedLogger } from '../support/logs.js';
 import { startTestPayments, type TestService } from '../support/services.js';
@@ -13,6 +15,8 @@ const payments = suite('payments gRPC API');
 let db: Awaited<ReturnType<typeof freshDatabase>>;
 let service: TestService;
 let client: GrpcClient<PaymentsDefinition>;
+let probe: BrokerProbe;
+const names = isolatedNames('payments');
 const { log, lines } = capturedLogger('payments');
 const GOOD = '4242424242424242';
 const DECLINED = '4000000000000002';
@@ -26,7 +30,8 @@ const attempts = (orderId: string) => queryRows<{ outcome: string }>(db.url, 'SE
 
 payments.before(async () => {
   db = await freshDatabase('payments');
-  service = await startTestPayments(db.url, log);
+  probe = await BrokerProbe.open();
+  service = await startTestPayments(db.url, log, { AMQP_URL: amqpUrl(), EVENTS_EXCHANGE: names.exchange, EVENTS_QUEUE: names.queue });
   client = new GrpcClient(paymentsV1().Payments, {
     dependency: 'payments',
     serviceName: SERVICE_NAMES.payments,
@@ -40,6 +45,7 @@ payments.before(async () => {
 payments.after(async () => {
   client.close();
   await service.stop();
+  await probe.close();
   await db.drop();
 });
 
@@ -137,6 +143,65 @@ payments('refunds a successful charge once and refuses orders without one', asyn
   assert.equal(await client.call('Refund', { orderId }), refunded);
   const nothing = await grpcFailure(client.call('Refund', { orderId: randomUUID() }));
   assert.equal([nothing.grpcStatus, nothing.code], ['FAILED_PRECONDITION', 'nothing_to_refund']);
+});
+
+payments('never answers a repeated Charge after a refund as a success, whatever the card', async () => {
+  const orderId = randomUUID();
+  await charge(orderId);
+  await client.call('Refund', { orderId });
+  for (const number of [GOOD, DECLINED]) {
+    const repeat = await grpcFailure(charge(orderId, number));
+    assert.equal([repeat.grpcStatus, repeat.code], ['FAILED_PRECONDITION', 'payment_refunded'], number);
+  }
+  assert.equal(await attempts(orderId), [{ outcome: 'succeeded' }]);
+});
+
+payments('GetPayment tells what became of an order\'s charge', async () => {
+  const orderId = randomUUID();
+  const none = await grpcFailure(client.call('GetPayment', { orderId }));
+  assert.equal([none.grpcStatus, none.code], ['NOT_FOUND', 'payment_not_found']);
+  await grpcFailure(charge(orderId, DECLINED));
+  assert.is((await client.call('GetPayment', { orderId })).status, 'PAYMENT_STATUS_PENDING');
+  const paid = await charge(orderId);
+  assert.equal(await client.call('GetPayment', { orderId }), paid);
+  await client.call('Refund', { orderId });
+  assert.is((await client.call('GetPayment', { orderId })).status, 'PAYMENT_STATUS_REFUNDED');
+});
+
+/** Publishes order.cancelled or order.expired the way the orders relay would. */
+async function orderEnded(type: 'order.cancelled' | 'order.expired', orderId: string): Promise<string> {
+  const event = buildEvent(type, '/test', { orderId, userId: randomUUID() }, orderId);
+  await probe.publish(names.exchange, type, event, { messageId: event.id, type });
+  return event.id;
+}
+const statusOf = async (orderId: string) => (await queryRows<{ status: string }>(db.url, 'SELECT status FROM payments WHERE order_id = $1', [orderId]))[0]?.status;
+const becomes = (orderId: string, status: string) => eventually(async () => ((await statusOf(orderId)) === status ? true : undefined), 10_000, `payment ${status}`);
+
+payments('an order that ended unpaid before any charge is voided: a Charge arriving later is refused, and never charged', async () => {
+  const orderId = randomUUID();
+  await orderEnded('order.cancelled', orderId);
+  await becomes(orderId, 'VOIDED');
+  const late = await grpcFailure(charge(orderId));
+  assert.equal([late.grpcStatus, late.code], ['FAILED_PRECONDITION', 'order_closed']);
+  assert.equal(await attempts(orderId), []);
+  assert.is((await client.call('GetPayment', { orderId })).status, 'PAYMENT_STATUS_VOIDED');
+});
+
+payments('an order that ended unpaid after its charge succeeded (a lost reply) is refunded, once however often the event arrives', async () => {
+  const orderId = randomUUID();
+  await charge(orderId);
+  const eventId = await orderEnded('order.expired', orderId);
+  await becomes(orderId, 'REFUNDED');
+  const event = buildEvent('order.expired', '/test', { orderId, userId: randomUUID() }, orderId);
+  await probe.publish(names.exchange, 'order.expired', { ...event, id: eventId }, { messageId: eventId, type: 'order.expired' });
+  const consumed = async () => {
+    const metrics = await (await fetch(`${service.adminUrl}/metrics`)).text();
+    return Number(/events_consumed_total\{[^}]*type="order.expired",outcome="processed"[^}]*\} (\d+)/.exec(metrics)?.[1] ?? 0);
+  };
+  await eventually(async () => ((await consumed()) === 2 ? true : undefined), 5_000, 'the redelivery consumed');
+  const rows = await queryRows<{ closed_by: string; n: string }>(db.url, 'SELECT closed_by, (SELECT count(*) FROM inbox WHERE message_id = $2) AS n FROM payments WHERE order_id = $1', [orderId, eventId]);
+  assert.equal(rows, [{ closed_by: 'order.expired', n: '1' }]);
+  assert.ok(lines.filter((l) => l.includes('"msg":"payment refunded"') && l.includes(orderId)).length === 1, 'refunded once');
 });
 
 payments('never writes a card number to the log', async () => {

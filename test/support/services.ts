@@ -75,8 +75,11 @@ export const startTestNotifications = (databaseUrl: string, log: Logger, env: En
   return startTest(readNotificationsConfig, startNotifications, log, { DATABASE_URL: databaseUrl, AMQP_URL: amqpUrl(), EVENTS_EXCHANGE: names.exchange, EVENTS_QUEUE: names.queue, ...env });
 };
 
-/** payments against a database. */
-export const startTestPayments = (databaseUrl: string, log: Logger, env: Env = {}) => startTest(readPaymentsConfig, startPayments, log, { DATABASE_URL: databaseUrl, ...env });
+/** payments against a database, consuming order.cancelled/expired from an exchange and queue of its own unless env says otherwise. */
+export const startTestPayments = (databaseUrl: string, log: Logger, env: Env = {}) => {
+  const names = isolatedNames('payments');
+  return startTest(readPaymentsConfig, startPayments, log, { DATABASE_URL: databaseUrl, AMQP_URL: amqpUrl(), EVENTS_EXCHANGE: names.exchange, EVENTS_QUEUE: names.queue, ...env });
+};
 
 /** orders against a database, calling the given gRPC addresses. */
 export const startTestOrders = (databaseUrl: string, log: Logger, targets: { users: string; catalog: string; payments: string }, env: Env = {}) =>

@@ -157,8 +157,14 @@ storefront('pays with the good card: Paid, and the notification arrives live, wi
   await page.screenshot({ path: join(SCREENSHOTS, 'order-paid.png') });
 });
 
-storefront("shows the order's history: placed, declined, paid", async () => {
-  await showsText(page.locator('ol.history li span'), ['Placed: 3 items, €73.50', 'Payment declined (card declined)', 'Paid with Visa ending in 4242']);
+storefront("shows the order's history: placed, attempted and declined, attempted and paid", async () => {
+  await showsText(page.locator('ol.history li span'), [
+    'Placed: 3 items, €73.50',
+    'Payment attempted',
+    'Payment declined (card declined)',
+    'Payment attempted',
+    'Paid with Visa ending in 4242',
+  ]);
   await showsText(ui.notifications(page), [
     `Payment received for order ${short(paidOrder)}: 73.50 EUR.`,
     `Payment for order ${short(paidOrder)} was declined (card declined).`,

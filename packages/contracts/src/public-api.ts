@@ -68,6 +68,7 @@ export interface PayOrderRequest {
 /** One entry of `GET /api/orders/{id}/history`, `data` narrowed by `type`. */
 export type OrderHistoryEntry = { seq: number; at: string } & (
   | { type: 'OrderPlaced'; data: { userId: string; items: OrderLine[]; totalCents: number; currency: string } }
+  | { type: 'OrderPaymentRequested'; data: Record<string, never> }
   | { type: 'OrderPaid'; data: { paymentId: string; cardBrand: string; cardLast4: string } }
   | { type: 'OrderPaymentDeclined'; data: { reason: string } }
   | { type: 'OrderCancelled'; data: Record<string, never> }

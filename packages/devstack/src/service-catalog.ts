@@ -57,7 +57,8 @@ export const SERVICES: readonly ServiceDefinition[] = [
     api: false,
     grpcPortOffset: 4,
     database: true,
-    env: (a) => ({ AUTH_URL: a.httpUrls('users').join(',') }),
+    // payments consumes order.cancelled and order.expired (refunds, voids).
+    env: (a) => ({ AMQP_URL: a.amqpUrl, AUTH_URL: a.httpUrls('users').join(',') }),
   },
   {
     name: 'orders',

@@ -1,4 +1,5 @@
 import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
+import { connectionLossError } from './connection-loss.js';
 import { AppError } from './errors.js';
 
 /**
@@ -54,7 +55,9 @@ export function httpStatusFor(code: status): number {
 }
 
 /** Translates anything a handler threw into the error grpc-js sends; 5xx never carry internals. */
-export function toServiceError(err: unknown): Partial<ServiceError> {
+export function toServiceError(thrown: unknown): Partial<ServiceError> {
+  // A lost database connection is UNAVAILABLE, which clients retry by policy; not INTERNAL.
+  const err = connectionLossError(thrown) ?? thrown;
   const metadata = new Metadata();
   if (err instanceof AppError) {
     metadata.set(CODE_KEY, err.code);

@@ -56,6 +56,8 @@ export interface AdminAppOptions {
   log: Logger;
   metrics: Metrics;
   readiness: Readiness;
+  /** More admin routes, added by the service as it builds (its failpoints in tests, say). */
+  extra?: Router;
 }
 
 /**
@@ -81,7 +83,10 @@ export function createAdminApp(options: AdminAppOptions): Koa {
   });
   app.use(requestContext(options.log, metrics));
   app.use(errorHandler());
+  app.use(jsonBody({ limitBytes: 64 * 1024 }));
   app.use(router.routes());
+  // The router dispatches over its routes at request time: those added after listen() are served too.
+  if (options.extra) app.use(options.extra.routes());
   app.use(router.allowedMethods({ throw: true }));
   return app;
 }

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { StartAbortedError, backoffDelay, pause } from './backoff.js';
 import type { Logger } from './log.js';
+import { guardCheckedOutClients } from './pool-guard.js';
 
 export type Pool = pg.Pool;
 export type PoolClient = pg.PoolClient;
@@ -24,6 +25,8 @@ export function createPool(url: string, log: Logger, options: PoolOptions): Pool
   });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', (err) => log.warn({ err }, 'idle database connection failed'));
+  // Nor may one that is checked out (between two queries of a transaction).
+  guardCheckedOutClients(pool, log);
   return pool;
 }
 

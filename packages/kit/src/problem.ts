@@ -1,4 +1,5 @@
 import { STATUS_CODES } from 'node:http';
+import { connectionLossError } from './connection-loss.js';
 import { AppError } from './errors.js';
 
 /** An RFC 9457 problem document as Switchyard sends it. */
@@ -39,7 +40,9 @@ function codeForStatus(status: number): string {
  * The single translation from anything thrown to a problem document and its headers.
  * A 5xx never carries the original message, stack or cause: those go to the log only.
  */
-export function toProblem(err: unknown): { problem: Problem; headers: Record<string, string> } {
+export function toProblem(thrown: unknown): { problem: Problem; headers: Record<string, string> } {
+  // A lost database connection is an outage the caller may retry (503), not an internal error.
+  const err = connectionLossError(thrown) ?? thrown;
   let status = 500;
   let code = 'internal';
   let detail = 'An unexpected error occurred.';

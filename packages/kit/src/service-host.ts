@@ -1,4 +1,5 @@
 import type { ServiceDefinition } from '@grpc/grpc-js';
+import Router from '@koa/router';
 import type Koa from 'koa';
 import { throwIfStopping } from './backoff.js';
 import { GrpcServer, type Authorize, type ServiceHandlers } from './grpc-server.js';
@@ -44,6 +45,8 @@ export interface HostDeps {
   pool: Pool | undefined;
   /** Aborts when the process is asked to stop while starting: long waits in build() give up on it. */
   signal: AbortSignal | undefined;
+  /** The admin port's router, for the service's own internal routes (never exposed by the public edge). */
+  admin: Router;
 }
 
 export interface HostOptions {
@@ -70,7 +73,8 @@ export async function hostService(config: Readonly<HostConfig>, log: Logger, opt
   const { signal } = start;
   const readiness = new Readiness();
   const metrics = createMetrics(options.name);
-  const admin = await listen(createAdminApp({ log, metrics, readiness }), config.ADMIN_PORT, config.HTTP_HOST);
+  const adminRoutes = new Router();
+  const admin = await listen(createAdminApp({ log, metrics, readiness, extra: adminRoutes }), config.ADMIN_PORT, config.HTTP_HOST);
   const pool = config.DATABASE_URL
     ? createPool(config.DATABASE_URL, log, { applicationName: options.name, max: config.DATABASE_POOL_MAX, statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS })
     : undefined;
@@ -84,7 +88,7 @@ export async function hostService(config: Readonly<HostConfig>, log: Logger, opt
       readiness.add('database', databaseCheck(pool));
     }
     throwIfStopping(signal, 'starting');
-    const parts = await options.build({ log, metrics, readiness, pool, signal });
+    const parts = await options.build({ log, metrics, readiness, pool, signal, admin: adminRoutes });
     steps.push(...(parts.stop ?? []));
     throwIfStopping(signal, 'starting');
 

@@ -8,6 +8,8 @@ function describe(entry: OrderHistoryEntry): string {
   switch (entry.type) {
     case 'OrderPlaced':
       return `Placed: ${count(entry.data.items.reduce((n, i) => n + i.quantity, 0), 'item')}, ${money(entry.data.totalCents, entry.data.currency)}`;
+    case 'OrderPaymentRequested':
+      return 'Payment attempted';
     case 'OrderPaymentDeclined':
       return `Payment declined (${entry.data.reason.replace(/_/g, ' ')})`;
     case 'OrderPaid':

@@ -1,5 +1,6 @@
 import { parseEvent, type AnyEvent } from '@switchyard/contracts/events';
 import type { AmqpConnection } from '@switchyard/kit/amqp-connection';
+import { consumerOptions } from '@switchyard/kit/consumer-options';
 import { registerEventConsumer, type ConsumerSettings } from '@switchyard/kit/event-consumer';
 import { processOnce } from '@switchyard/kit/inbox';
 import type { Logger } from '@switchyard/kit/log';
@@ -10,7 +11,7 @@ import { insertNotification } from '../notifications/notification-store.js';
 
 /** The effect of one event: its notification, stored once however often the event arrives (inbox). */
 export function storeNotificationOnce(pool: Pool, event: AnyEvent): Promise<'processed' | 'duplicate'> {
-  return processOnce(pool, 'notifications', event.id, (db) => insertNotification(db, notificationFor(event)));
+  return processOnce(pool, 'notifications', event.id, async (db) => void (await insertNotification(db, notificationFor(event))));
 }
 
 /** Turns consumed events into stored notifications, each event exactly once (inbox). */
@@ -21,9 +22,7 @@ export function registerNotificationConsumer(
 ): void {
   registerEventConsumer<AnyEvent>({
     connection,
-    topology: { exchange: settings.exchange, queue: settings.queue, routingKeys: CONSUMED_EVENTS, retryDelaysMs: settings.retryDelaysMs },
-    prefetch: settings.prefetch,
-    maxAttempts: settings.maxAttempts,
+    ...consumerOptions(settings, CONSUMED_EVENTS),
     log: deps.log,
     registry: deps.registry,
     decode: parseEvent,

@@ -57,8 +57,11 @@ export function notificationRoutes(router: Router, deps: { pool: Pool; feed: Liv
     let sent = lastEventId ? Number(lastEventId) : -1;
     let pumping: Promise<void> | undefined;
     let again = false;
-    // One query at a time per stream; a wake-up during a query runs one more afterwards.
-    const pump = () => {
+    // One query at a time per stream; a wake-up during a query runs one more afterwards. Positions
+    // commit in order per user, so everything up to `sent` was sent and a wake-up for it needs no read.
+    // A wake-up before the starting position is known is covered by the first pump after it.
+    const pump = (seq?: number) => {
+      if (sent < 0 || (seq !== undefined && seq <= sent)) return;
       if (pumping) {
         again = true;
         return;

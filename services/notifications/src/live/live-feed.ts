@@ -1,14 +1,15 @@
 import type { Logger } from '@switchyard/kit/log';
 import { PgListener } from '@switchyard/kit/pg-listener';
-import { NOTIFY_CHANNEL } from '../notifications/notification-store.js';
+import { NOTIFY_CHANNEL, parseNotifyPayload } from '../notifications/notification-store.js';
 
-type Listener = () => void;
+/** Woken with the position that committed, or without one when anything may have (after a reconnect). */
+type Listener = (seq?: number) => void;
 
 /**
  * Live fan-out across replicas. The replica whose consumer stores a notification is not the one
  * holding the user's stream, so every replica LISTENs on Postgres: NOTIFY is sent in the same
  * transaction as the insert and delivered on commit to all of them, and each wakes only the streams
- * of that user. After the LISTEN connection is re-established every stream is woken once, to catch
+ * of that user, with the position that committed (so a stream that sent it already need not read). After the LISTEN connection is re-established every stream is woken once, to catch
  * up on whatever was committed while it was down.
  */
 export class LiveFeed {
@@ -26,7 +27,11 @@ export class LiveFeed {
       channel: NOTIFY_CHANNEL,
       applicationName: 'notifications-live',
       log: this.log,
-      onNotify: (userId) => this.#wake(userId),
+      onNotify: (payload) => {
+        if (!payload) return;
+        const { userId, seq } = parseNotifyPayload(payload);
+        this.#wake(userId, seq);
+      },
       onListening: () => this.#wake(),
     });
     return this;
@@ -47,9 +52,8 @@ export class LiveFeed {
     await this.#listener?.stop();
   }
 
-  #wake(userId?: string): void {
+  #wake(userId?: string, seq?: number): void {
     const sets = userId ? [this.#listeners.get(userId)] : [...this.#listeners.values()];
-    for (const set of sets) for (const listener of set ?? []) listener();
+    for (const set of sets) for (const listener of set ?? []) listener(seq);
   }
-
 }

@@ -36,15 +36,15 @@ export async function loadState(db: Queryable, orderId: string): Promise<OrderSt
 
 /**
  * Appends one event at the expected version, in the caller's transaction, and in that same
- * transaction updates the read model and adds the public event to the outbox. A concurrent append of
- * the same version fails on the primary key: ConcurrentUpdateError.
+ * transaction updates the read model and adds the public event (if the change has one) to the
+ * outbox. A concurrent append of the same version fails on the primary key: ConcurrentUpdateError.
  */
 export async function append(
   db: PoolClient,
   orderId: string,
   current: OrderState | undefined,
   event: OrderEvent,
-  publish: AnyEvent,
+  publish: AnyEvent | undefined,
   trace: TraceHeaders,
 ): Promise<OrderState> {
   const version = current?.version ?? 0;
@@ -72,6 +72,6 @@ export async function append(
      ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, version = EXCLUDED.version, updated_at = EXCLUDED.updated_at`,
     [order.id, userId, order.status, JSON.stringify(order.items), order.totalCents, order.currency, next.version, order.createdAt, at.toISOString()],
   );
-  await enqueueOutbox(db, outboxMessage(publish, trace));
+  if (publish) await enqueueOutbox(db, outboxMessage(publish, trace));
   return next;
 }

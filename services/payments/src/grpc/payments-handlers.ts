@@ -6,6 +6,7 @@ import { notExpired, passesLuhn } from '../charges/card.js';
 import type { Charges, Payment } from '../charges/charges.js';
 
 const uuid = z.uuid('must be a UUID');
+const orderRef = z.object({ orderId: uuid });
 const chargeRequest = z.object({
   orderId: uuid,
   amountCents: z.number().int().min(1, 'must be positive').max(100_000_000),
@@ -25,13 +26,14 @@ const chargeRequest = z.object({
 
 const toMessage = (p: Payment) => ({ ...p, status: `PAYMENT_STATUS_${p.status}` as const });
 
-/** switchyard.payments.v1.Payments: charges and refunds for orders. */
+/** switchyard.payments.v1.Payments: charges, refunds and payment lookups for orders. */
 export function paymentsHandlers(charges: Charges): ServiceHandlers<PaymentsDefinition> {
   return {
     Charge: async (request) => {
       const input = parseInput(chargeRequest, request);
       return toMessage(await charges.charge({ orderId: input.orderId, amountCents: input.amountCents, currency: input.currency, cardNumber: input.card.number }));
     },
-    Refund: async (request) => toMessage(await charges.refund(parseInput(z.object({ orderId: uuid }), request).orderId)),
+    Refund: async (request) => toMessage(await charges.refund(parseInput(orderRef, request).orderId)),
+    GetPayment: async (request) => toMessage(await charges.get(parseInput(orderRef, request).orderId)),
   };
 }

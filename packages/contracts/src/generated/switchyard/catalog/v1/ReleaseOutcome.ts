@@ -4,6 +4,7 @@ export const ReleaseOutcome = {
   RELEASE_OUTCOME_UNSPECIFIED: 'RELEASE_OUTCOME_UNSPECIFIED',
   RELEASE_OUTCOME_RELEASED: 'RELEASE_OUTCOME_RELEASED',
   RELEASE_OUTCOME_ALREADY_RELEASED: 'RELEASE_OUTCOME_ALREADY_RELEASED',
+  RELEASE_OUTCOME_NOTHING_RESERVED: 'RELEASE_OUTCOME_NOTHING_RESERVED',
 } as const;
 
 export type ReleaseOutcome =
@@ -13,5 +14,7 @@ export type ReleaseOutcome =
   | 1
   | 'RELEASE_OUTCOME_ALREADY_RELEASED'
   | 2
+  | 'RELEASE_OUTCOME_NOTHING_RESERVED'
+  | 3
 
 export type ReleaseOutcome__Output = typeof ReleaseOutcome[keyof typeof ReleaseOutcome]

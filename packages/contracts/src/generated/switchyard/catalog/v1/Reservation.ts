@@ -7,10 +7,12 @@ export interface Reservation {
   'orderId'?: (string);
   'items'?: (_switchyard_catalog_v1_StockLine)[];
   'status'?: (_switchyard_catalog_v1_ReservationStatus);
+  'expiresAt'?: (string);
 }
 
 export interface Reservation__Output {
   'orderId': (string);
   'items': (_switchyard_catalog_v1_StockLine__Output)[];
   'status': (_switchyard_catalog_v1_ReservationStatus__Output);
+  'expiresAt': (string);
 }

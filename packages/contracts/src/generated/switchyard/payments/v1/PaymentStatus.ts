@@ -4,6 +4,8 @@ export const PaymentStatus = {
   PAYMENT_STATUS_UNSPECIFIED: 'PAYMENT_STATUS_UNSPECIFIED',
   PAYMENT_STATUS_SUCCEEDED: 'PAYMENT_STATUS_SUCCEEDED',
   PAYMENT_STATUS_REFUNDED: 'PAYMENT_STATUS_REFUNDED',
+  PAYMENT_STATUS_PENDING: 'PAYMENT_STATUS_PENDING',
+  PAYMENT_STATUS_VOIDED: 'PAYMENT_STATUS_VOIDED',
 } as const;
 
 export type PaymentStatus =
@@ -13,5 +15,9 @@ export type PaymentStatus =
   | 1
   | 'PAYMENT_STATUS_REFUNDED'
   | 2
+  | 'PAYMENT_STATUS_PENDING'
+  | 3
+  | 'PAYMENT_STATUS_VOIDED'
+  | 4
 
 export type PaymentStatus__Output = typeof PaymentStatus[keyof typeof PaymentStatus]
