@@ -28,6 +28,12 @@ export async function startTestSystem(ports: TestPorts, overrides: Partial<Syste
     log: capturedLogger('switchyard').log,
     onServiceLine: (label, line) => lines.push(`${label} ${line}`),
     ...overrides,
+    // Every test client is 127.0.0.1, one address: the gateway's per-address limits on logins and
+    // registrations (tested on their own in test/gateway) would stop suites that sign up many users.
+    serviceEnv: {
+      ...overrides.serviceEnv,
+      gateway: { RATE_LIMIT_SESSIONS: '100000/60s', RATE_LIMIT_REGISTRATIONS: '100000/60s', ...overrides.serviceEnv?.gateway },
+    },
   });
   const cleanUp = async () => {
     await system.stop();
