@@ -59,6 +59,28 @@ shedding('while the event loop lags past the threshold, /api answers 503 overloa
   }
 });
 
+shedding('one lag spike (a pause in a single sample, as a GC or a pod still warming up) sheds nothing: only a lag that lasts does', async () => {
+  const catalog = new ScriptedUpstream().on('GET /products', (_req, res) => json(res, 200, { items: [], nextCursor: null }));
+  const { log, lines } = capturedLogger('gateway');
+  const gateway = await startTestGateway('http://127.0.0.1:9', log, { CATALOG_URL: await catalog.start(), LOAD_SHED_EVENT_LOOP_DELAY_MS: '400', LOAD_SHED_SAMPLE_MS: '100' });
+  try {
+    const sampled = await scrape(gateway.adminUrl, 'gateway_event_loop_delay_seconds');
+    const until = Date.now() + 700;
+    while (Date.now() < until); // one 700 ms pause of the event loop
+    const statuses: number[] = [];
+    // Long enough for several samples after the spike.
+    const end = Date.now() + 1_000;
+    while (Date.now() < end) statuses.push((await request(`${gateway.url}/api/products`)).status);
+    assert.ok(statuses.length > 0 && statuses.every((s) => s === 200), statuses.join(','));
+    assert.is(await scrape(gateway.adminUrl, 'gateway_shed_requests_total'), 0);
+    assert.not.ok(lines.some((l) => l.includes('load shedding started')));
+    assert.type(sampled, 'number');
+  } finally {
+    await gateway.stop();
+    await catalog.stop();
+  }
+});
+
 shedding('LOAD_SHED_EVENT_LOOP_DELAY_MS=0 never sheds', async () => {
   const catalog = new ScriptedUpstream().on('GET /products', (_req, res) => json(res, 200, { items: [], nextCursor: null }));
   const gateway = await startTestGateway('http://127.0.0.1:9', capturedLogger('gateway').log, { CATALOG_URL: await catalog.start(), LOAD_SHED_EVENT_LOOP_DELAY_MS: '0', LOAD_SHED_SAMPLE_MS: '20' });

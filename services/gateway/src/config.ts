@@ -69,6 +69,8 @@ const schema = baseConfigSchema.extend({
   LOAD_SHED_EVENT_LOOP_DELAY_MS: millis(1000),
   /** How often the event-loop delay is sampled (and shedding decided). */
   LOAD_SHED_SAMPLE_MS: millis(500).refine((ms) => ms >= 20, 'must be at least 20'),
+  /** Samples in a row past the threshold before shedding starts (and under it before it stops). */
+  LOAD_SHED_CONSECUTIVE_SAMPLES: count(3, 100),
 }).superRefine((config, ctx) => {
   if (config.UPSTREAM_EJECTION_MAX_MS < config.UPSTREAM_EJECTION_BASE_MS) {
     ctx.addIssue({ code: 'custom', path: ['UPSTREAM_EJECTION_MAX_MS'], message: `must be at least UPSTREAM_EJECTION_BASE_MS (${config.UPSTREAM_EJECTION_BASE_MS})` });

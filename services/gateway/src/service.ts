@@ -34,6 +34,7 @@ export function startGateway(config: Readonly<Config>, log: Logger, start: Start
         const loadShedder = new LoadShedder({
           thresholdMs: config.LOAD_SHED_EVENT_LOOP_DELAY_MS,
           sampleMs: config.LOAD_SHED_SAMPLE_MS,
+          consecutiveSamples: config.LOAD_SHED_CONSECUTIVE_SAMPLES,
           log: log.child({ area: 'load-shedding' }),
           registry: metrics.registry,
         });

@@ -10,6 +10,8 @@ export interface LoadShedderOptions {
   /** Mean event-loop delay past which /api requests are refused; 0 never sheds. */
   thresholdMs: number;
   sampleMs: number;
+  /** Samples in a row past the threshold before shedding starts (and under it before it stops). */
+  consecutiveSamples: number;
   log: Logger;
   registry: Registry;
 }
@@ -18,8 +20,10 @@ export interface LoadShedderOptions {
  * Refuses /api requests early with 503 `overloaded` while the event loop lags: past that point every
  * request queued behind the others only waits longer and takes the rest down with it. The lag is the
  * mean delay of perf_hooks' event-loop timer over each sample (less its resolution), as
- * @fastify/under-pressure measures it; that plugin is Fastify-only, so the few lines live here. The
- * admin port never goes through this, so probes and metrics still answer.
+ * @fastify/under-pressure measures it; that plugin is Fastify-only, so the few lines live here. It
+ * acts on a lag that lasts (consecutiveSamples in a row), not on one slow sample: a freshly started pod
+ * compiling its hot paths, a GC pause or a moment of CPU throttling would otherwise turn requests that
+ * were only slow into failures. The admin port never goes through this, so probes and metrics still answer.
  */
 export class LoadShedder {
   readonly #histogram: IntervalHistogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
@@ -27,6 +31,8 @@ export class LoadShedder {
   readonly #shed: Counter;
   #timer: NodeJS.Timeout | undefined;
   #overloaded = false;
+  /** Samples in a row that disagreed with the current state. */
+  #streak = 0;
 
   constructor(private readonly options: LoadShedderOptions) {
     const { registry } = options;
@@ -49,6 +55,7 @@ export class LoadShedder {
     this.#timer = undefined;
     this.#histogram.disable();
     this.#overloaded = false;
+    this.#streak = 0;
   }
 
   /** Refuses the request with 503 and Retry-After while the gateway is overloaded. */
@@ -69,7 +76,13 @@ export class LoadShedder {
     this.#histogram.reset();
     this.#delay.set(delayMs / 1000);
     const overloaded = delayMs > this.options.thresholdMs;
-    if (overloaded === this.#overloaded) return;
+    if (overloaded === this.#overloaded) {
+      this.#streak = 0;
+      return;
+    }
+    this.#streak += 1;
+    if (this.#streak < this.options.consecutiveSamples) return;
+    this.#streak = 0;
     this.#overloaded = overloaded;
     const line = { eventLoopDelayMs: Math.round(delayMs), thresholdMs: this.options.thresholdMs };
     if (overloaded) this.options.log.warn(line, 'load shedding started');
