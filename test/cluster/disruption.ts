@@ -30,7 +30,7 @@ const rolloutStatus = (kube: Kube, release: Release, service: string) =>
 
 const describe = (p: PhaseStats) =>
   `${p.name}: ${p.sent} requests in ${p.seconds.toFixed(0)} s (${(p.sent / p.seconds).toFixed(0)}/s), ${p.failed} failed` +
-  (p.failed ? `\n${Object.entries(p.reasons).map(([r, n]) => `        ${n} x ${r}`).join('\n')}\n${p.failures.map((f) => `        first: ${f}`).join('\n')}` : '');
+  (p.failed ? `\n${Object.entries(p.reasons).map(([r, n]) => `        ${n} x ${r} (${p.spans[r]?.join('–')})`).join('\n')}` : '');
 
 function assertPhase(p: PhaseStats | undefined): void {
   assert.ok(p, 'phase missing');

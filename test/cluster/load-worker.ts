@@ -76,7 +76,7 @@ let inFlight = 0;
 let stopping = false;
 
 function openPhase(name: string): PhaseStats {
-  const stats: PhaseStats = { name, seconds: 0, sent: 0, failed: 0, failures: [], reasons: {}, byKind: {} };
+  const stats: PhaseStats = { name, seconds: 0, sent: 0, failed: 0, failures: [], reasons: {}, spans: {}, byKind: {} };
   phases.set(name, stats);
   startedAt.set(stats, performance.now());
   return stats;
@@ -97,6 +97,8 @@ async function send(step: Step): Promise<void> {
     kind.failed += 1;
     const reason = `${step.kind}: ${why.slice(0, 120)}`;
     stats.reasons[reason] = (stats.reasons[reason] ?? 0) + 1;
+    const at = new Date().toISOString().slice(11, 23);
+    stats.spans[reason] = [stats.spans[reason]?.[0] ?? at, at];
     if (stats.failures.length < 5) stats.failures.push(`${new Date().toISOString()} ${step.kind}: ${why}`);
   };
   try {

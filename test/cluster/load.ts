@@ -24,6 +24,8 @@ export interface PhaseStats {
   failures: string[];
   /** Failures counted by kind of request and status or error. */
   reasons: Record<string, number>;
+  /** When each reason was seen first and last (HH:MM:SS.mmm), to place it against what was rolling. */
+  spans: Record<string, [string, string]>;
   byKind: Record<string, { sent: number; failed: number }>;
 }
 
