@@ -131,6 +131,17 @@ chart('wires service identity: users gets the client registry, orders its client
   }
 });
 
+chart('passes the edge settings to the gateway, trusting one proxy hop behind the Ingress unless told otherwise', () => {
+  const gatewayEnv = (args: string[]) =>
+    Object.fromEntries((deploymentOf(render('', args), 'gateway').spec.template.spec.containers[0].env as Array<{ name: string; value?: string }>).map((e) => [e.name, e.value]));
+  const plain = gatewayEnv([]);
+  assert.equal([plain.RATE_LIMIT_IP, plain.RATE_LIMIT_SESSIONS, plain.RATE_LIMIT_REGISTRATIONS, plain.TRUSTED_PROXIES, plain.SSE_MAX_STREAMS_PER_USER], ['6000/60s', '30/60s', '30/600s', '0', '5']);
+  assert.is(gatewayEnv(['--set', 'ingress.enabled=true']).TRUSTED_PROXIES, '1');
+  assert.is(gatewayEnv(['--set', 'ingress.enabled=true', '--set', 'edge.trustedProxies=2']).TRUSTED_PROXIES, '2');
+  assert.is(gatewayEnv(['--set', 'ingress.enabled=true', '--set', 'edge.trustedProxies=0']).TRUSTED_PROXIES, '0');
+  assert.is(gatewayEnv(['--set', 'edge.rateLimits.sessions=5/60s']).RATE_LIMIT_SESSIONS, '5/60s');
+});
+
 chart('generates secrets on install (an Ed25519 JWT key among them) and never puts one in values', () => {
   const secret = render().find((o) => o.kind === 'Secret')!;
   const data = secret.data as Record<string, string>;
