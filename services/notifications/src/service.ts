@@ -17,7 +17,7 @@ export function startNotifications(config: Readonly<Config>, log: Logger, start:
     name: 'notifications',
     migrations: [fileURLToPath(new URL('../migrations', import.meta.url)), INBOX_MIGRATIONS],
     build: async ({ metrics, readiness, pool, signal }) => {
-      const feed = new LiveFeed(config.DATABASE_URL, log.child({ area: 'live' })).start();
+      const feed = new LiveFeed(pool!, config.DATABASE_URL, log.child({ area: 'live' }), metrics.registry).start();
       const events = await startEventing(config, { log, metrics, readiness, pool: pool!, signal }, {
         service: 'notifications',
         relay: false,

@@ -7,7 +7,7 @@ import type { Pool } from '@switchyard/kit/postgres';
 import type { Readiness } from '@switchyard/kit/readiness';
 import { parseInput } from '@switchyard/kit/validate';
 import type { LiveFeed } from '../live/live-feed.js';
-import { latestSeq, listAfter, listNewestFirst, type StoredNotification } from '../notifications/notification-store.js';
+import { latestSeq, listNewestFirst, type StoredNotification } from '../notifications/notification-store.js';
 
 const listQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
@@ -37,6 +37,9 @@ export function notificationRoutes(router: Router, deps: { pool: Pool; feed: Liv
   // Streams never end by themselves: on drain they are closed so the listener can close and clients
   // reconnect (with Last-Event-ID) to a replica that stays.
   deps.readiness.onDraining(() => openStreams.forEach((stream) => stream.end()));
+  // One timer for every open stream's heartbeat (ten thousand streams, not ten thousand timers).
+  const heartbeat = setInterval(() => openStreams.forEach((stream) => stream.write(': heartbeat\n\n')), settings.heartbeatMs).unref();
+  deps.readiness.onDraining(() => clearInterval(heartbeat));
 
   router.get('/notifications', async (ctx) => {
     const userId = callerId(ctx);
@@ -57,11 +60,14 @@ export function notificationRoutes(router: Router, deps: { pool: Pool; feed: Liv
     let sent = lastEventId ? Number(lastEventId) : -1;
     let pumping: Promise<void> | undefined;
     let again = false;
-    // One query at a time per stream; a wake-up during a query runs one more afterwards. Positions
-    // commit in order per user, so everything up to `sent` was sent and a wake-up for it needs no read.
-    // A wake-up before the starting position is known is covered by the first pump after it.
-    const pump = (seq?: number) => {
-      if (sent < 0 || (seq !== undefined && seq <= sent)) return;
+    // Sends what comes after `sent`, in order, never twice (positions commit in order per user).
+    const send = (stored: StoredNotification) => {
+      if (stored.seq <= sent) return;
+      stream.write(sseFrame(stored));
+      sent = stored.seq;
+    };
+    // Catching up: one query at a time per stream; a wake-up during a query runs one more afterwards.
+    const pump = () => {
       if (pumping) {
         again = true;
         return;
@@ -70,9 +76,8 @@ export function notificationRoutes(router: Router, deps: { pool: Pool; feed: Liv
         do {
           again = false;
           for (;;) {
-            const batch = await listAfter(pool, userId, sent, 100);
-            for (const stored of batch) stream.write(sseFrame(stored));
-            if (batch.length > 0) sent = batch.at(-1)!.seq;
+            const batch = await feed.catchUp(userId, sent, 100);
+            batch.forEach(send);
             if (batch.length < 100) break;
           }
         } while (again && !stream.writableEnded);
@@ -80,10 +85,16 @@ export function notificationRoutes(router: Router, deps: { pool: Pool; feed: Liv
         .catch((err) => ctx.state.log.warn({ err }, 'notification stream query failed'))
         .finally(() => (pumping = undefined));
     };
-    const unsubscribe = feed.subscribe(userId, pump);
-    const heartbeat = setInterval(() => stream.write(': heartbeat\n\n'), settings.heartbeatMs);
+    // The feed hands over the notification that committed (read once for all of the user's streams);
+    // a stream that is not exactly one behind it, or is catching up already, reads for itself.
+    // A delivery before the starting position is known is covered by the first pump after it.
+    const unsubscribe = feed.subscribe(userId, (delivery) => {
+      if (sent < 0) return;
+      if ('stored' in delivery && delivery.stored.seq <= sent) return;
+      if ('stored' in delivery && delivery.stored.seq === sent + 1 && !pumping) send(delivery.stored);
+      else pump();
+    });
     const close = () => {
-      clearInterval(heartbeat);
       unsubscribe();
       openStreams.delete(stream);
       stream.end();
