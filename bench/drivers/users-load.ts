@@ -13,12 +13,7 @@ import { Pool } from 'undici';
 import { LatencyRecorder } from '@switchyard/loadgen/latency';
 import { runClosedLoop, type Task } from '@switchyard/loadgen/loops';
 import { cpuTimeMs } from '../lib/cpu.js';
-
-const env = (name: string) => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set`);
-  return value;
-};
+import { printResult, requiredEnv as env } from './io.js';
 const protocol = env('PROTOCOL');
 const root = env('KIT_ROOT');
 const userId = env('USER_ID');
@@ -69,16 +64,11 @@ const serverMs = cpuTimeMs(serverPid) - serverBefore;
 await close();
 const l = latency.summary();
 const calls = result.finished;
-process.stdout.write(
-  `${JSON.stringify({
-    result: {
-      rps: result.achievedRate,
-      p50: l.p50,
-      p99: l.p99,
-      errors,
-      serverCpuUsPerCall: (serverMs * 1000) / calls,
-      clientCpuUsPerCall: (client.user + client.system) / calls,
-      serverCpuShare: serverMs / result.elapsedMs,
-    },
-  })}\n`,
-);
+printResult({
+  rps: result.achievedRate,
+  p50: l.p50,
+  p99: l.p99,
+  errors,
+  serverCpuUsPerCall: (serverMs * 1000) / calls,
+  clientCpuUsPerCall: (client.user + client.system) / calls,
+});

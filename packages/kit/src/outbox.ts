@@ -20,15 +20,14 @@ export interface OutboxMessage {
 /**
  * Adds an event to the outbox in the caller's transaction, so it is stored exactly when the state
  * change is. NOTIFY is transactional too: the relays wake when (and only if) the transaction commits.
+ * Row and notification go in one statement: one round trip per event instead of two.
  */
 export async function enqueueOutbox(db: PoolClient, message: OutboxMessage): Promise<void> {
-  await db.query('INSERT INTO outbox (id, routing_key, payload, headers) VALUES ($1, $2, $3, $4)', [
-    message.id,
-    message.routingKey,
-    JSON.stringify(message.payload),
-    JSON.stringify(message.headers ?? {}),
-  ]);
-  await db.query(`SELECT pg_notify('${CHANNEL}', '')`);
+  await db.query(
+    `WITH queued AS (INSERT INTO outbox (id, routing_key, payload, headers) VALUES ($1, $2, $3, $4) RETURNING id)
+     SELECT pg_notify('${CHANNEL}', '') FROM queued`,
+    [message.id, message.routingKey, JSON.stringify(message.payload), JSON.stringify(message.headers ?? {})],
+  );
 }
 
 export interface OutboxRelayOptions {
