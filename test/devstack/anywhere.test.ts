@@ -4,6 +4,7 @@
  * every /readyz 200 and ends with a Ctrl-C that leaves no process and no listening port behind.
  */
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { chmod, chown, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -64,6 +65,9 @@ async function startReadyStop(clone: string, wrapper: string[], env: Record<stri
   const services = rows.filter((r) => r.admin !== '-');
   assert.equal(services.map((r) => r.name), ['users', 'catalog', 'payments', 'orders', 'notifications', 'gateway']);
   for (const row of services) assert.is((await request(`${row.admin}/readyz`)).status, 200, `${row.name} ready`);
+  // A fresh clone has no dist/: npm start compiled the workspaces and runs every service from them, without tsx.
+  const commands = services.map((r) => readFileSync(`/proc/${r.pids[0]}/cmdline`, 'utf8').split('\0').filter(Boolean).slice(1));
+  assert.equal(commands, services.map((r) => [`services/${r.name}/dist/main.js`]));
   const products = await request(`${rows.find((r) => r.name === 'gateway')!.api}/api/products`);
   assert.is(products.status, 200);
   assert.ok(products.body.items.length > 0);

@@ -150,15 +150,38 @@ grpc('lets a call in flight finish when shutdown begins, after health turned NOT
   users.close();
 });
 
-grpc('logs one line per call with the method and status code', async () => {
+grpc('logs every call with its method and status code: at debug level when it succeeded, at info when it failed', async () => {
   lines.length = 0;
-  const { address } = await replica('a');
+  const { address } = await replica('a', async (id) => {
+    if (id === 'missing') throw new NotFoundError('user_not_found', 'No user with id missing.');
+  });
   const users = client(`ipv4:${address}`);
   await users.call('GetUser', { id: 'logged' }, { requestId: 'grpc-req-1' });
-  const entry = lines.map((l) => JSON.parse(l)).find((l) => l.reqId === 'grpc-req-1');
-  assert.is(entry.msg, 'gRPC call finished');
-  assert.is(entry.grpcMethod, '/switchyard.users.v1.Users/GetUser');
-  assert.is(entry.code, 'OK');
+  await users.call('GetUser', { id: 'missing' }, { requestId: 'grpc-req-2' }).catch(() => undefined);
+  const entries = lines.map((l) => JSON.parse(l)).filter((l) => l.reqId === 'grpc-req-1' || l.reqId === 'grpc-req-2');
+  assert.equal(
+    entries.map((e) => [e.reqId, e.level, e.msg, e.grpcMethod, e.code]),
+    [
+      ['grpc-req-1', 'debug', 'gRPC call finished', '/switchyard.users.v1.Users/GetUser', 'OK'],
+      ['grpc-req-2', 'info', 'gRPC call finished', '/switchyard.users.v1.Users/GetUser', 'NOT_FOUND'],
+    ],
+  );
+  users.close();
+});
+
+grpc('counts every call in grpc_server_handled_seconds by method and code', async () => {
+  const { address, registry } = await replica('a', async (id) => {
+    if (id === 'missing') throw new NotFoundError('user_not_found', 'No user with id missing.');
+  });
+  const users = client(`ipv4:${address}`);
+  for (const id of ['1', '2', 'missing']) await users.call('GetUser', { id }).catch(() => undefined);
+  const counts = (await registry.getSingleMetricAsString('grpc_server_handled_seconds'))
+    .split('\n')
+    .filter((l) => l.startsWith('grpc_server_handled_seconds_count'));
+  assert.equal(counts, [
+    'grpc_server_handled_seconds_count{service="grpc-test",method="/switchyard.users.v1.Users/GetUser",code="OK"} 2',
+    'grpc_server_handled_seconds_count{service="grpc-test",method="/switchyard.users.v1.Users/GetUser",code="NOT_FOUND"} 1',
+  ]);
   users.close();
 });
 

@@ -1,15 +1,18 @@
 import { randomUUID } from 'node:crypto';
+import { Registry } from 'prom-client';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { AmqpConnection } from '@switchyard/kit/amqp-connection';
-import { unroutedName } from '@switchyard/kit/event-consumer';
-import { OUTBOX_MIGRATIONS } from '@switchyard/kit/kit-migrations';
+import { registerEventConsumer, unroutedName } from '@switchyard/kit/event-consumer';
+import { processOnce } from '@switchyard/kit/inbox';
+import { INBOX_MIGRATIONS, OUTBOX_MIGRATIONS } from '@switchyard/kit/kit-migrations';
 import { migrate } from '@switchyard/kit/migrate';
 import { OutboxRelay, enqueueOutbox } from '@switchyard/kit/outbox';
 import { createPool, withTransaction, type Pool } from '@switchyard/kit/postgres';
 import { BrokerProbe, amqpUrl, eventually, isolatedNames } from '../support/broker.js';
 import { freshDatabase, queryRows } from '../support/database.js';
 import { capturedLogger } from '../support/logs.js';
+import { controlledProxy } from '../support/tcp.js';
 
 const outbox = suite('transactional outbox and relay');
 const { log } = capturedLogger('outbox-test');
@@ -52,8 +55,8 @@ async function enqueue(count: number): Promise<string[]> {
   return ids;
 }
 
-async function relay(options: { pollIntervalMs?: number; retentionMs?: number; exchange?: string } = {}): Promise<OutboxRelay> {
-  const connection = new AmqpConnection({ url: amqpUrl(), connectionName: 'relay-test', log });
+async function relay(options: { pollIntervalMs?: number; retentionMs?: number; exchange?: string; url?: string } = {}): Promise<OutboxRelay> {
+  const connection = new AmqpConnection({ url: options.url ?? amqpUrl(), connectionName: 'relay-test', log, reconnectMaxMs: 200 });
   connection.start();
   await connection.whenConnected();
   running.push(connection);
@@ -72,6 +75,8 @@ async function relay(options: { pollIntervalMs?: number; retentionMs?: number; e
 }
 
 const pending = async () => Number((await queryRows<{ n: string }>(db.url, 'SELECT count(*) AS n FROM outbox WHERE published_at IS NULL'))[0]!.n);
+const pendingIds = async () => (await queryRows<{ id: string }>(db.url, 'SELECT id FROM outbox WHERE published_at IS NULL ORDER BY seq')).map((r) => r.id);
+const ids = (messages: Array<{ properties: { messageId?: unknown } }>) => messages.map((m) => String(m.properties.messageId));
 
 outbox('publishes rows in order with their id as messageId, type and headers', async () => {
   await relay();
@@ -143,6 +148,73 @@ outbox('prunes published rows older than the retention', async () => {
     return rows[0]!.n === '0' ? true : undefined;
   }, 10_000, 'published rows were pruned');
   assert.is((await probe.drain(names.queue)).length, 3);
+});
+
+outbox('a batch the broker confirms only in part: the confirmed rows are marked, the refused ones stay pending and go out later, none twice', async () => {
+  // A queue that holds five messages and refuses more: the broker nacks the rest of the batch.
+  const exchange = `${names.exchange}.limited`;
+  const queue = `${names.queue}.limited`;
+  await probe.limitedTap(exchange, queue, 5);
+  await relay({ exchange });
+  const enqueued = await enqueue(8);
+  await eventually(async () => ((await pendingIds()).length === 3 ? true : undefined), 10_000, 'five rows marked published');
+  assert.equal(await pendingIds(), enqueued.slice(5), 'the refused rows, still pending');
+  assert.equal(ids(await probe.drain(queue)), enqueued.slice(0, 5));
+  // Room again: a later batch publishes the rest, and only the rest.
+  await eventually(async () => ((await pending()) === 0 ? true : undefined), 10_000, 'the refused rows published');
+  assert.equal(ids(await probe.drain(queue)), enqueued.slice(5));
+});
+
+outbox('a connection that drops with confirms outstanding: the rows stay pending, go out again, and the inbox applies each once', async () => {
+  await migrate(pool, INBOX_MIGRATIONS, log);
+  await pool.query('CREATE TABLE effects (message_id text PRIMARY KEY, applied integer NOT NULL DEFAULT 1)');
+  // The consumer has a connection of its own, straight to the broker.
+  const consumer = new AmqpConnection({ url: amqpUrl(), connectionName: 'consumer-test', log });
+  const registry = new Registry();
+  registerEventConsumer({
+    registry,
+    connection: consumer,
+    topology: { exchange: names.exchange, queue: `${names.queue}.consumer`, routingKeys: ['thing.happened'], retryDelaysMs: [100] },
+    prefetch: 16,
+    maxAttempts: 3,
+    decode: (content) => JSON.parse(content.toString()) as { id: string; type: string },
+    handle: async (event) =>
+      void (await processOnce(pool, 'effects', event.id, async (tx) => {
+        await tx.query('INSERT INTO effects (message_id) VALUES ($1) ON CONFLICT (message_id) DO UPDATE SET applied = effects.applied + 1', [event.id]);
+      })),
+    log,
+  });
+  consumer.start();
+  running.push(consumer);
+  await consumer.whenConnected();
+
+  // The relay talks to the broker through a proxy that can hold the broker's replies back, then cut.
+  const broker = new URL(amqpUrl());
+  const proxy = await controlledProxy(Number(broker.port));
+  running.push(proxy);
+  await relay({ url: `${broker.protocol}//${broker.username}:${broker.password}@127.0.0.1:${proxy.port}` });
+  proxy.holdReplies();
+  const enqueued = await enqueue(10);
+  // The whole batch reaches the broker while no confirm can come back: confirms are in flight together.
+  const seen: string[] = [];
+  await eventually(async () => {
+    seen.push(...ids(await probe.drain(names.queue)));
+    return seen.length === 10 ? true : undefined;
+  }, 10_000, 'all ten routed by the broker before any confirm');
+  assert.equal(seen, enqueued);
+  assert.is(await pending(), 10, 'unconfirmed rows are not marked');
+
+  proxy.cut();
+  await eventually(async () => ((await pending()) === 0 ? true : undefined), 15_000, 'published again after the reconnect');
+  await eventually(async () => {
+    seen.push(...ids(await probe.drain(names.queue)));
+    return seen.length === 20 ? true : undefined;
+  }, 10_000, 'the second copies');
+  assert.equal(seen.slice(10), enqueued, 'the same message ids again, in order');
+  const processed = async () => (await registry.getSingleMetric('events_consumed_total')!.get()).values.reduce((sum, v) => sum + (v.labels.outcome === 'processed' ? v.value : 0), 0);
+  await eventually(async () => ((await processed()) === 20 ? true : undefined), 15_000, 'the consumer took both copies of every event');
+  const effects = await queryRows<{ message_id: string; applied: number }>(db.url, 'SELECT message_id, applied FROM effects ORDER BY message_id');
+  assert.equal(effects, [...enqueued].sort().map((id) => ({ message_id: id, applied: 1 })));
 });
 
 outbox.run();

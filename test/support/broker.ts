@@ -60,6 +60,16 @@ export class BrokerProbe {
     }
   }
 
+  /**
+   * Declares a queue bound to every routing key of an exchange that holds at most `maxLength` messages
+   * and refuses more (`reject-publish`: the broker nacks them to a publisher with confirms).
+   */
+  async limitedTap(exchange: string, queue: string, maxLength: number): Promise<void> {
+    await declareEventExchange(this.channel, exchange);
+    await this.channel.assertQueue(queue, { durable: false, autoDelete: false, arguments: { 'x-max-length': maxLength, 'x-overflow': 'reject-publish' } });
+    await this.channel.bindQueue(queue, exchange, '#');
+  }
+
   /** How many ready messages a queue holds. */
   async depth(queue: string): Promise<number> {
     return (await this.channel.checkQueue(queue)).messageCount;

@@ -8,6 +8,7 @@ import { createMetrics } from '@switchyard/kit/metrics';
 import { Readiness } from '@switchyard/kit/readiness';
 import type { ServiceDefinition } from '@grpc/grpc-js';
 import type { Logger } from '@switchyard/kit/log';
+import type { Registry } from 'prom-client';
 
 /** A kit gRPC server on a free loopback port with the given handlers. */
 export async function startGrpcServer<D extends ServiceDefinition>(
@@ -15,12 +16,13 @@ export async function startGrpcServer<D extends ServiceDefinition>(
   name: string,
   definition: D,
   handlers: ServiceHandlers<D>,
-): Promise<{ server: GrpcServer; readiness: Readiness; address: string }> {
+): Promise<{ server: GrpcServer; readiness: Readiness; address: string; registry: Registry }> {
   const readiness = new Readiness();
-  const server = new GrpcServer({ log, registry: createMetrics('grpc-test').registry, readiness, maxConnectionAgeMs: 300_000, maxConnectionAgeGraceMs: 10_000 });
+  const { registry } = createMetrics('grpc-test');
+  const server = new GrpcServer({ log, registry, readiness, maxConnectionAgeMs: 300_000, maxConnectionAgeGraceMs: 10_000 });
   server.addService(name, definition, handlers);
   const port = await server.listen(0, '127.0.0.1');
-  return { server, readiness, address: `127.0.0.1:${port}` };
+  return { server, readiness, address: `127.0.0.1:${port}`, registry };
 }
 
 type HealthClient = Client & {

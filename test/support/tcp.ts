@@ -46,6 +46,48 @@ export async function tcpProxy(port: number, target: number): Promise<{ close: (
   };
 }
 
+/**
+ * A TCP proxy to 127.0.0.1:target that a test can disturb: holdReplies() keeps what the server sends
+ * from reaching the client (requests still go through: a one-way stall), cut() drops every open
+ * connection at once (a broken network path); connections made afterwards are forwarded normally.
+ */
+export async function controlledProxy(target: number): Promise<{ port: number; holdReplies: () => void; cut: () => void; close: () => Promise<void> }> {
+  const pairs = new Set<{ client: Socket; upstream: Socket; holding: boolean }>();
+  const server = createServer((client) => {
+    const pair = { client, upstream: connect(target, '127.0.0.1'), holding: false };
+    pairs.add(pair);
+    for (const socket of [pair.client, pair.upstream]) socket.on('error', () => undefined);
+    client.on('data', (chunk) => pair.upstream.write(chunk));
+    pair.upstream.on('data', (chunk) => void (pair.holding || client.write(chunk)));
+    const drop = () => {
+      client.destroy();
+      pair.upstream.destroy();
+      pairs.delete(pair);
+    };
+    client.on('close', drop);
+    pair.upstream.on('close', drop);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const dropAll = () => {
+    for (const pair of [...pairs]) {
+      pair.client.destroy();
+      pair.upstream.destroy();
+    }
+  };
+  return {
+    port: (server.address() as { port: number }).port,
+    holdReplies: () => {
+      for (const pair of pairs) pair.holding = true;
+    },
+    cut: dropAll,
+    close: () =>
+      new Promise((resolve) => {
+        dropAll();
+        server.close(() => resolve());
+      }),
+  };
+}
+
 /** Resolves with the promise's value, or rejects when it takes longer than deadlineMs (a bound on stopping, not a speed test). */
 export async function withinDeadline<T>(promise: Promise<T>, deadlineMs: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

@@ -6,6 +6,9 @@ import { prettyLine } from './log-format.js';
 import { LocalSystem, StartAbortedError } from './system.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
+// The services run the way this runner does: compiled when it was started from dist/ (`npm start`,
+// see ../start.mjs, which built them first), from the TypeScript sources when it runs under tsx (`npm run dev`).
+const runtime = import.meta.filename.endsWith('.js') ? 'compiled' : 'sources';
 const pretty = process.stdout.isTTY === true;
 
 /** On a terminal lines are made readable; otherwise each pino JSON line is passed on untouched. */
@@ -36,6 +39,7 @@ const log = createLogger({
 
 const system = new LocalSystem({
   rootDir: ROOT,
+  runtime,
   dataDir: resolve(ROOT, config.SWITCHYARD_DATA_DIR),
   httpBasePort: config.SWITCHYARD_HTTP_PORT,
   postgresPort: config.SWITCHYARD_POSTGRES_PORT,

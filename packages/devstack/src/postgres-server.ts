@@ -87,7 +87,10 @@ export async function startPostgres(options: PostgresOptions): Promise<PostgresS
   const output: string[] = [];
   let announceReady: () => void = () => undefined;
   const ready = new Promise<void>((resolve) => (announceReady = resolve));
-  const postgres = asServerUser(bin.postgres, ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=300']);
+  // A small footprint for one machine: 32 MB of shared buffers (the default 128 MB) hold every table of
+  // the local system many times over, and each backend maps fewer of them.
+  const settings = ['listen_addresses=127.0.0.1', 'unix_socket_directories=', 'max_connections=300', 'shared_buffers=32MB'];
+  const postgres = asServerUser(bin.postgres, ['-D', dataDir, '-p', String(port), ...settings.flatMap((setting) => ['-c', setting])]);
   const server = await ManagedProcess.start(
     'postgres',
     postgres.command,

@@ -112,9 +112,17 @@ export function adminPort(service: ServiceDefinition, basePort: number, replica:
   return basePort + 2000 + service.httpPortOffset + 100 * replica;
 }
 
-/** The entry file of a service, relative to the repository root. */
-export function serviceEntry(name: string): string {
-  return `services/${name}/src/main.ts`;
+/**
+ * How a service runs: `compiled` is node on its dist/main.js (what `npm start` runs, after building);
+ * `sources` is its TypeScript entry through tsx, no build needed (`npm run dev`, the test suites).
+ */
+export type ServiceRuntime = 'compiled' | 'sources';
+
+/** The node arguments that start a service, relative to the repository root. */
+export function serviceCommand(name: string, runtime: ServiceRuntime): string[] {
+  return runtime === 'compiled'
+    ? [`services/${name}/dist/main.js`]
+    : ['--import', 'tsx', '--conditions=development', `services/${name}/src/main.ts`];
 }
 
 /** The name of a service's database and login role. */

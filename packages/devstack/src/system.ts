@@ -7,11 +7,13 @@ import { assertPortsFree } from './ports.js';
 import { provisionDatabase, startPostgres, type PostgresServer } from './postgres-server.js';
 import { startRabbitMq, type RabbitMqServer } from './rabbitmq-server.js';
 import { ensureWebBundle } from './web-bundle.js';
-import { SERVICES, adminPort, databaseName, grpcPort, httpPort, serviceEntry, type ServiceDefinition, type SystemAddresses } from './service-catalog.js';
+import { SERVICES, adminPort, databaseName, grpcPort, httpPort, serviceCommand, type ServiceDefinition, type ServiceRuntime, type SystemAddresses } from './service-catalog.js';
 
 export interface SystemOptions {
-  /** The repository root (services are started from their sources there). */
+  /** The repository root (services are started from there). */
   rootDir: string;
+  /** Compiled JavaScript from dist/ (built beforehand) or the TypeScript sources through tsx (the default). */
+  runtime?: ServiceRuntime;
   dataDir: string;
   httpBasePort: number;
   postgresPort: number;
@@ -237,7 +239,7 @@ export class LocalSystem {
           ...service.env(addresses),
           ...options.serviceEnv?.[service.name],
         };
-        const child = await ManagedProcess.start(label, process.execPath, ['--import', 'tsx', '--conditions=development', serviceEntry(service.name)], {
+        const child = await ManagedProcess.start(label, process.execPath, serviceCommand(service.name, options.runtime ?? 'sources'), {
           cwd: options.rootDir,
           env,
           onLine: (line) => options.onServiceLine(label, line),

@@ -1,5 +1,6 @@
-import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type Options } from 'amqplib';
+import amqp, { type Channel, type ChannelModel, type ConsumeMessage, type Options } from 'amqplib';
 import { Gauge, type Registry } from 'prom-client';
+import { ConfirmPublisher } from './amqp-publisher.js';
 import { backoffDelay, pause } from './backoff.js';
 import { UnavailableError } from './errors.js';
 import type { Logger } from './log.js';
@@ -38,13 +39,13 @@ interface LiveConsumer {
 /**
  * One RabbitMQ connection per process, supervised: it reconnects with exponential backoff and jitter
  * after `error` or `close`, re-declares the topology, re-creates every consumer on its own channel
- * with its prefetch, and keeps one confirm channel for publishing (waiting for each confirm and for
- * `drain` when the socket buffer is full). Every channel has an error listener, so a channel-level
- * error never crashes the process.
+ * with its prefetch, and keeps one confirm channel for publishing (see ConfirmPublisher: confirms in
+ * flight together, `drain` respected). Every channel has an error listener, so a channel-level error
+ * never crashes the process.
  */
 export class AmqpConnection {
   #model: ChannelModel | undefined;
-  #publisher: ConfirmChannel | undefined;
+  #publisher: ConfirmPublisher | undefined;
   readonly #topology: TopologySetup[] = [];
   readonly #consumers: ConsumerSpec[] = [];
   readonly #live: LiveConsumer[] = [];
@@ -52,7 +53,6 @@ export class AmqpConnection {
   readonly #connectedGauge: Gauge | undefined;
   #closing = false;
   #loop: Promise<void> | undefined;
-  #publishQueue: Promise<unknown> = Promise.resolve();
   readonly #closed = new AbortController();
   #firstConnect: { promise: Promise<void>; resolve: () => void };
 
@@ -102,38 +102,14 @@ export class AmqpConnection {
   }
 
   /**
-   * Publishes one persistent message and resolves when the broker confirmed it. Rejects with a 503
-   * UnavailableError while disconnected, so callers (the outbox relay) keep the message for later.
+   * Publishes one persistent message and resolves when the broker confirmed it, without waiting for
+   * the confirms of earlier publishes. Rejects with a 503 UnavailableError while disconnected, when the
+   * broker nacks the message, or when the channel closes before the confirm, so callers (the outbox
+   * relay) keep the message for later.
    */
   publish(exchange: string, routingKey: string, content: Buffer, options: Options.Publish = {}): Promise<void> {
-    // Publishes are serialised so a full socket buffer (`drain`) holds back the ones behind it.
-    const next = this.#publishQueue.then(() => this.#publishNow(exchange, routingKey, content, options));
-    this.#publishQueue = next.catch(() => undefined);
-    return next;
-  }
-
-  async #publishNow(exchange: string, routingKey: string, content: Buffer, options: Options.Publish): Promise<void> {
-    const channel = this.#publisher;
-    if (!channel) throw new UnavailableError('broker_unavailable', 'RabbitMQ is not connected.');
-    let onClose: () => void = () => undefined;
-    const closed = new Promise<never>((_, reject) => {
-      onClose = () => reject(new UnavailableError('broker_unavailable', 'The channel closed before the confirm.'));
-      channel.once('close', onClose);
-    });
-    closed.catch(() => undefined);
-    try {
-      let accepted = true;
-      const confirmed = new Promise<void>((resolve, reject) => {
-        accepted = channel.publish(exchange, routingKey, content, { persistent: true, ...options }, (err: unknown) =>
-          err ? reject(new UnavailableError('publish_not_confirmed', 'RabbitMQ did not confirm the message.', { cause: err })) : resolve(),
-        );
-      });
-      // A full socket buffer: the next publish waits until it drained.
-      const drained = accepted ? undefined : new Promise<void>((resolve) => channel.once('drain', () => resolve()));
-      await Promise.race([Promise.all([confirmed, drained]), closed]);
-    } finally {
-      channel.off('close', onClose);
-    }
+    if (!this.#publisher) return Promise.reject(new UnavailableError('broker_unavailable', 'RabbitMQ is not connected.'));
+    return this.#publisher.publish(exchange, routingKey, content, options);
   }
 
   /** Stops consuming, lets handlers in flight finish, then closes channels and the connection. */
@@ -142,7 +118,7 @@ export class AmqpConnection {
     this.#closed.abort();
     await Promise.all(this.#live.map((c) => c.channel.cancel(c.tag).catch(() => undefined)));
     await Promise.all([...this.#inFlight]);
-    await this.#publishQueue;
+    await this.#publisher?.settled();
     const model = this.#model;
     this.#reset();
     await model?.close().catch(() => undefined);
@@ -203,13 +179,14 @@ export class AmqpConnection {
   async #openPublisher(model: ChannelModel): Promise<void> {
     const channel = await model.createConfirmChannel();
     channel.on('error', (err: Error) => this.options.log.warn({ err }, 'publish channel error'));
+    const publisher = new ConfirmPublisher(channel);
     channel.on('close', () => {
-      if (this.#publisher !== channel) return;
+      if (this.#publisher !== publisher) return;
       this.#publisher = undefined;
       // A channel error (not a dropped connection): open a new publisher on the same connection.
       if (this.#model === model && !this.#closing) void this.#openPublisher(model).catch((err) => this.#onFailure(err, 'publish channel reopen failed'));
     });
-    this.#publisher = channel;
+    this.#publisher = publisher;
   }
 
   async #startConsumer(model: ChannelModel, spec: ConsumerSpec): Promise<void> {

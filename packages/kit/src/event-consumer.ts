@@ -177,7 +177,9 @@ export function registerEventConsumer<E extends DecodedEvent>(options: EventCons
     const attempt = Number(message.properties.headers?.['x-attempt'] ?? 1);
     // After a retry the message arrives from the retry queue; the event type stays in a header.
     const routingKey = String(message.properties.headers?.['x-original-routing-key'] ?? message.fields.routingKey);
-    const messageLog = log.child({ messageId: message.properties.messageId, routingKey, attempt });
+    // The message's child logger is made only when something logs through it.
+    let childLog: Logger | undefined;
+    const messageLog = () => (childLog ??= log.child({ messageId: message.properties.messageId, routingKey, attempt }));
     let type = 'unknown';
     let failure: unknown;
     try {
@@ -188,7 +190,13 @@ export function registerEventConsumer<E extends DecodedEvent>(options: EventCons
         throw err instanceof PoisonMessageError ? err : new PoisonMessageError((err as Error).message, { cause: err });
       }
       type = event.type;
-      await options.handle(event, { log: messageLog, attempt, message });
+      await options.handle(event, {
+        get log() {
+          return messageLog();
+        },
+        attempt,
+        message,
+      });
     } catch (err) {
       failure = err;
     }
@@ -208,7 +216,7 @@ export function registerEventConsumer<E extends DecodedEvent>(options: EventCons
           'x-original-routing-key': routingKey,
           'x-failed-at': new Date().toISOString(),
         });
-        messageLog.error({ err: failure, reason }, 'message dead-lettered');
+        messageLog().error({ err: failure, reason }, 'message dead-lettered');
         outcomes?.inc({ queue: topology.queue, type, outcome: 'dead_lettered' });
       } else {
         const delayIndex = Math.min(attempt, topology.retryDelaysMs.length);
@@ -217,14 +225,14 @@ export function registerEventConsumer<E extends DecodedEvent>(options: EventCons
           'x-last-failure': reason,
           'x-original-routing-key': routingKey,
         });
-        messageLog.warn({ err: failure, reason, retryInMs: topology.retryDelaysMs[delayIndex - 1] }, 'message failed; retrying later');
+        messageLog().warn({ err: failure, reason, retryInMs: topology.retryDelaysMs[delayIndex - 1] }, 'message failed; retrying later');
         outcomes?.inc({ queue: topology.queue, type, outcome: 'retried' });
       }
       ackQuietly(channel, message);
     } catch (publishErr) {
       // The copy was not confirmed: keep the original. Requeue after a pause (a channel that
       // closed meanwhile returns it to the queue by itself).
-      messageLog.warn({ err: publishErr }, 'could not move a failed message; it goes back to the queue');
+      messageLog().warn({ err: publishErr }, 'could not move a failed message; it goes back to the queue');
       await sleep(1000);
       try {
         channel.nack(message, false, true);

@@ -1,20 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import {
-  Server,
-  ServerCredentials,
-  status,
-  type Metadata,
-  type ServerUnaryCall,
-  type ServiceDefinition,
-  type UntypedServiceImplementation,
-  type sendUnaryData,
-} from '@grpc/grpc-js';
+import type { Metadata, Server, ServerUnaryCall, ServiceDefinition, UntypedServiceImplementation, sendUnaryData } from '@grpc/grpc-js';
 import type { MethodDefinition } from '@grpc/proto-loader';
-import { HealthImplementation } from 'grpc-health-check';
+import type { HealthImplementation } from 'grpc-health-check';
 import { Histogram, type Registry } from 'prom-client';
 import { KEEPALIVE } from './grpc-keepalive.js';
 import { sharedMetric } from './metrics.js';
-import { toServiceError } from './grpc-status.js';
 import { REQUEST_ID_HEADER } from './identity.js';
 import type { Logger } from './log.js';
 import type { Readiness } from './readiness.js';
@@ -69,29 +59,43 @@ function histogram(registry: Registry): Histogram<'method' | 'code'> {
   );
 }
 
+/** Status codes by number, as grpc-js numbers them (names for logs and metric labels). */
+const OK = 0;
+const INTERNAL = 13;
+
+// gRPC is loaded when a server starts listening, not when this module is imported: every service's host
+// imports it, and the gateway and notifications, which serve no gRPC, then never load grpc-js, its
+// health service and their protobuf definitions (about 10 MB of memory per process).
+async function loadGrpc() {
+  const [grpc, health, statusMapping] = await Promise.all([import('@grpc/grpc-js'), import('grpc-health-check'), import('./grpc-status.js')]);
+  return { grpc, HealthImplementation: health.HealthImplementation, toServiceError: statusMapping.toServiceError };
+}
+type Loaded = Awaited<ReturnType<typeof loadGrpc>>;
+
 /**
  * A gRPC server with the standard grpc.health.v1 service (SERVING once listening, NOT_SERVING as soon
- * as the process starts draining), keepalive and max connection age, one log line and one histogram
- * sample per call, AppErrors translated through the one status table, and a shutdown that lets calls
- * in flight finish before forcing.
+ * as the process starts draining), keepalive and max connection age, a histogram sample per call and a
+ * log line per call (at debug level when it succeeded, info when it failed: the metrics count every
+ * call, and a line for each of thousands of internal calls a second costs more than the call itself),
+ * AppErrors translated through the one status table, and a shutdown that lets calls in flight finish
+ * before forcing.
  */
 export class GrpcServer {
-  readonly #server: Server;
-  readonly #health = new HealthImplementation({ '': 'NOT_SERVING' });
-  readonly #serviceNames: string[] = [];
+  #loaded: Loaded | undefined;
+  #server: Server | undefined;
+  #health: HealthImplementation | undefined;
+  readonly #services: Array<{ name: string; definition: ServiceDefinition; implementation: UntypedServiceImplementation }> = [];
   readonly #duration: Histogram<'method' | 'code'>;
+  /** Histogram children by method and code: observing through a child skips hashing the labels per call. */
+  readonly #observers = new Map<string, { observe(seconds: number): void }>();
+  #draining = false;
 
   constructor(private readonly options: GrpcServerOptions) {
-    this.#server = new Server({
-      'grpc.max_connection_age_ms': options.maxConnectionAgeMs,
-      'grpc.max_connection_age_grace_ms': options.maxConnectionAgeGraceMs,
-      'grpc.keepalive_time_ms': KEEPALIVE.serverTimeMs,
-      'grpc.keepalive_timeout_ms': KEEPALIVE.serverTimeoutMs,
-      'grpc.http2.min_ping_interval_without_data_ms': KEEPALIVE.serverMinPingIntervalMs,
-    });
-    this.#health.addToServer(this.#server);
     this.#duration = histogram(options.registry);
-    options.readiness.onDraining(() => this.#setStatus('NOT_SERVING'));
+    options.readiness.onDraining(() => {
+      this.#draining = true;
+      this.#setStatus('NOT_SERVING');
+    });
   }
 
   /**
@@ -108,30 +112,46 @@ export class GrpcServer {
       implementation[method] = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) =>
         void this.#handle(spec.path, guarded, call, callback);
     }
-    this.#server.addService(definition, implementation);
-    this.#serviceNames.push(name);
+    this.#services.push({ name, definition, implementation });
     return this;
   }
 
   /** Binds and starts serving; resolves with the bound port (pass 0 for any free one). */
   async listen(port: number, host: string): Promise<number> {
+    const loaded = (this.#loaded = await loadGrpc());
+    const server = new loaded.grpc.Server({
+      'grpc.max_connection_age_ms': this.options.maxConnectionAgeMs,
+      'grpc.max_connection_age_grace_ms': this.options.maxConnectionAgeGraceMs,
+      'grpc.keepalive_time_ms': KEEPALIVE.serverTimeMs,
+      'grpc.keepalive_timeout_ms': KEEPALIVE.serverTimeoutMs,
+      'grpc.http2.min_ping_interval_without_data_ms': KEEPALIVE.serverMinPingIntervalMs,
+      // Channelz (call counters and timestamps for a debugging service this server does not offer) costs per call.
+      'grpc.enable_channelz': 0,
+    });
+    const health = new loaded.HealthImplementation({ '': 'NOT_SERVING' });
+    health.addToServer(server);
+    for (const service of this.#services) server.addService(service.definition, service.implementation);
+    this.#server = server;
+    this.#health = health;
     const bound = await new Promise<number>((resolve, reject) =>
-      this.#server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+      server.bindAsync(`${host}:${port}`, loaded.grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
     );
-    if (!this.options.readiness.draining) this.#setStatus('SERVING');
+    this.#setStatus(this.#draining || this.options.readiness.draining ? 'NOT_SERVING' : 'SERVING');
     return bound;
   }
 
   /** Stops accepting calls, lets those in flight finish, and forces the rest after timeoutMs. */
   async shutdown(timeoutMs: number): Promise<void> {
     this.#setStatus('NOT_SERVING');
+    const server = this.#server;
+    if (!server) return;
     await new Promise<void>((resolve) => {
       const force = setTimeout(() => {
         this.options.log.warn({ timeoutMs }, 'gRPC calls still running at the deadline: forcing shutdown');
-        this.#server.forceShutdown();
+        server.forceShutdown();
         resolve();
       }, timeoutMs);
-      this.#server.tryShutdown(() => {
+      server.tryShutdown(() => {
         clearTimeout(force);
         resolve();
       });
@@ -139,36 +159,51 @@ export class GrpcServer {
   }
 
   #setStatus(state: 'SERVING' | 'NOT_SERVING'): void {
+    if (!this.#health) return;
     this.#health.setStatus('', state);
-    for (const name of this.#serviceNames) this.#health.setStatus(name, state);
+    for (const { name } of this.#services) this.#health.setStatus(name, state);
+  }
+
+  #observe(method: string, code: string, seconds: number): void {
+    const key = `${method} ${code}`;
+    let observer = this.#observers.get(key);
+    if (!observer) this.#observers.set(key, (observer = this.#duration.labels({ method, code })));
+    observer.observe(seconds);
   }
 
   async #handle(path: string, handler: Unary<unknown, unknown>, call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>): Promise<void> {
+    const { grpc, toServiceError } = this.#loaded!;
     const started = process.hrtime.bigint();
     const incoming = call.metadata.get(REQUEST_ID_HEADER)[0];
     const requestId = typeof incoming === 'string' && incoming.length <= 128 ? incoming : randomUUID();
-    const log = this.options.log.child({ reqId: requestId, grpcMethod: path });
+    const root = this.options.log;
     const deadline = call.getDeadline();
+    let log: Logger | undefined;
     const context: CallContext = {
-      log,
+      // The call's child logger is made only when something logs through it.
+      get log() {
+        return (log ??= root.child({ reqId: requestId, grpcMethod: path }));
+      },
       requestId,
       metadata: call.metadata,
       deadline: deadline instanceof Date ? deadline : Number.isFinite(deadline) ? new Date(deadline) : undefined,
     };
-    let code: status = status.OK;
+    let code: number = OK;
     try {
       const response = await handler(call.request, context);
       callback(null, response);
     } catch (err) {
       const serviceError = toServiceError(err);
-      code = serviceError.code ?? status.INTERNAL;
+      code = serviceError.code ?? INTERNAL;
       // Logged once, here; client errors are the caller's business.
-      if (code === status.INTERNAL) log.error({ err }, 'gRPC call failed');
+      if (code === INTERNAL) context.log.error({ err }, 'gRPC call failed');
       callback(serviceError);
     } finally {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      this.#duration.observe({ method: path, code: status[code] }, seconds);
-      log.info({ code: status[code], durationMs: Math.round(seconds * 1e4) / 10 }, 'gRPC call finished');
+      const name = grpc.status[code] ?? String(code);
+      this.#observe(path, name, seconds);
+      const level = code === OK ? 'debug' : 'info';
+      if (root.isLevelEnabled(level)) context.log[level]({ code: name, durationMs: Math.round(seconds * 1e4) / 10 }, 'gRPC call finished');
     }
   }
 }

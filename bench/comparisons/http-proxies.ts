@@ -1,0 +1,46 @@
+import type { Comparison } from '../lib/comparison.js';
+import type { BenchEnv } from '../lib/environment.js';
+import { fmtMs, ratio, signedMs, thousands } from '../lib/format.js';
+import { wrk } from '../lib/wrk.js';
+
+const PRODUCT = '5eed0000-0000-4000-8000-000000000001';
+
+/** wrk -t2 -c50 against a URL: a short warm-up, then the measured run. */
+export async function closedLoopHttp(env: BenchEnv, url: string, headers?: Record<string, string>) {
+  const base = { url, threads: 2, connections: 50, ...(headers ? { headers } : {}) };
+  await wrk({ ...base, durationS: env.options.warmupS });
+  const result = await wrk({ ...base, durationS: env.options.durationS });
+  return { rps: result.rps, p50: result.p50, p99: result.p99, errors: result.errors };
+}
+
+/** One product read four ways: the Koa ceiling, the service itself, behind nginx, behind the gateway. */
+export const httpProxies: Comparison = {
+  id: 'http-proxies',
+  title: 'catalog GET /products/{id}: direct, nginx, gateway (wrk -t2 -c50)',
+  description:
+    'Closed loop with wrk (2 threads, 50 keep-alive connections): a Koa hello-world on the same Node.js (the ceiling for one Koa process); ' +
+    "catalog's GET /products/{id} on its own port (one Postgres query per request); the same through nginx (one worker, keep-alive upstream, " +
+    "the gateway's access-log policy); the same through the gateway (/api/products/{id}).",
+  setup: async (env) => {
+    await Promise.all([env.system('after'), env.koaHello()]);
+    await env.nginx();
+  },
+  variants: () => [
+    { id: 'koa', label: 'Koa hello world', measure: async (env) => closedLoopHttp(env, await env.koaHello()) },
+    { id: 'direct', label: 'catalog direct', measure: async (env) => closedLoopHttp(env, `${(await env.system('after')).service('catalog').url}/products/${PRODUCT}`) },
+    { id: 'nginx', label: 'through nginx', measure: async (env) => closedLoopHttp(env, `${await env.nginx()}/api/products/${PRODUCT}`) },
+    { id: 'gateway', label: 'through the gateway', measure: async (env) => closedLoopHttp(env, `${(await env.system('after')).gatewayUrl}/api/products/${PRODUCT}`) },
+  ],
+  rows: (m) => [
+    { what: 'Koa hello world (same node)', result: `${thousands(m.koa!.rps!)} req/s`, p50: fmtMs(m.koa!.p50), p99: fmtMs(m.koa!.p99), comparedWith: 'the ceiling for one Koa process' },
+    { what: 'catalog `GET /products/{id}` direct', result: `${thousands(m.direct!.rps!)} req/s`, p50: fmtMs(m.direct!.p50), p99: fmtMs(m.direct!.p99), comparedWith: 'one Postgres query per request' },
+    { what: 'same through nginx (keep-alive upstream)', result: `${thousands(m.nginx!.rps!)} req/s`, p50: fmtMs(m.nginx!.p50), p99: fmtMs(m.nginx!.p99), comparedWith: `${ratio(m.nginx!.rps!, m.direct!.rps!)} direct` },
+    {
+      what: 'same through our gateway',
+      result: `${thousands(m.gateway!.rps!)} req/s`,
+      p50: fmtMs(m.gateway!.p50),
+      p99: fmtMs(m.gateway!.p99),
+      comparedWith: `**${ratio(m.gateway!.rps!, m.nginx!.rps!)} nginx, ${signedMs(m.gateway!.p50! - m.nginx!.p50!)} p50** (target ≥ 0.8×)`,
+    },
+  ],
+};

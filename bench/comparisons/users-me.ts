@@ -1,0 +1,46 @@
+import type { Comparison } from '../lib/comparison.js';
+import { fmtMs, ratio, signedMs, thousands } from '../lib/format.js';
+import { closedLoopHttp } from './http-proxies.js';
+
+let session: { token: string; userId: string } | undefined;
+
+/** An authenticated read: the gateway (JWT verify + proxy) against the users service itself. */
+export const usersMe: Comparison = {
+  id: 'users-me',
+  title: 'GET /api/users/me through the gateway vs users direct (wrk -t2 -c50)',
+  description:
+    'Closed loop with wrk (2 threads, 50 connections): GET /api/users/me with a bearer token through the gateway (which verifies the ' +
+    "JWT and proxies), against users' own GET /users/me with the user id header the gateway would set.",
+  setup: async (env) => {
+    const { gatewayUrl } = await env.system('after');
+    const email = `bench-me-${Date.now()}@example.com`;
+    const json = (body: unknown) => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const created = await fetch(`${gatewayUrl}/api/users`, json({ email, password: 'bench password 1', name: 'Bench' }));
+    const login = await fetch(`${gatewayUrl}/api/sessions`, json({ email, password: 'bench password 1' }));
+    const user = (await created.json()) as { id: string };
+    const tokens = (await login.json()) as { token: string };
+    if (created.status !== 201 || login.status !== 200) throw new Error(`registering the bench user answered ${created.status}, ${login.status}`);
+    session = { token: tokens.token, userId: user.id };
+  },
+  variants: () => [
+    {
+      id: 'gateway',
+      label: 'through the gateway',
+      measure: async (env) => closedLoopHttp(env, `${(await env.system('after')).gatewayUrl}/api/users/me`, { authorization: `Bearer ${session!.token}` }),
+    },
+    {
+      id: 'direct',
+      label: 'users direct',
+      measure: async (env) => closedLoopHttp(env, `${(await env.system('after')).service('users').url}/users/me`, { 'x-switchyard-user-id': session!.userId }),
+    },
+  ],
+  rows: (m) => [
+    {
+      what: '`GET /api/users/me` through the gateway vs users direct',
+      result: `${thousands(m.gateway!.rps)} vs ${thousands(m.direct!.rps)} req/s`,
+      p50: `${fmtMs(m.gateway!.p50)} vs ${fmtMs(m.direct!.p50)}`,
+      p99: `${fmtMs(m.gateway!.p99)} vs ${fmtMs(m.direct!.p99)}`,
+      comparedWith: `JWT verify + proxy: ${ratio(m.gateway!.rps, m.direct!.rps)} direct, ${signedMs(m.gateway!.p50! - m.direct!.p50!)} p50`,
+    },
+  ],
+};

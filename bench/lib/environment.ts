@@ -1,0 +1,252 @@
+import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ManagedProcess } from '@switchyard/devstack/managed-process';
+import type { Logger } from '@switchyard/kit/log';
+import { freePort, freeSystemPorts } from '../../test/support/ports.js';
+import { NGINX, nginxAvailable, prepareNginx } from '../servers/nginx.js';
+import type { Baseline } from './baseline.js';
+import type { Cleanup } from './cleanup.js';
+
+/** Which code a measurement runs: the working tree, or the baseline commit. */
+export type Side = 'after' | 'before';
+
+export interface BenchOptions {
+  rounds: number;
+  /** Seconds per measured run (each is preceded by a short warm-up). */
+  durationS: number;
+  warmupS: number;
+  /** Comparison ids to run (all when empty). */
+  only: string[];
+}
+
+/** One replica of a running service. */
+export interface ServiceAddress {
+  url: string | undefined;
+  adminUrl: string;
+  grpcAddress?: string | undefined;
+  pid: number;
+}
+
+/** A local system the bench started (LocalSystem of that side's code). */
+export interface RunningSystem {
+  side: Side;
+  root: string;
+  gatewayUrl: string;
+  /** Superuser URL of its Postgres. */
+  databaseUrl: string;
+  amqpUrl: string;
+  service(name: string): ServiceAddress;
+  pids(): number[];
+}
+
+// The shape of devstack's LocalSystem that the bench relies on, for either side's code.
+interface LocalSystemLike {
+  gatewayUrl: string;
+  databaseUrl: string;
+  amqpUrl: string;
+  instances: Array<{ service: string; url: string | undefined; adminUrl: string; grpcAddress?: string | undefined; process: { pid: number } }>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  kill(): void;
+  pids(): number[];
+}
+
+/**
+ * What comparisons share, started on first use and stopped at the end by the bench's Cleanup: a local
+ * system per side, nginx and a Koa hello-world, every process logging into the run's folder.
+ */
+export class BenchEnv {
+  readonly #systems = new Map<Side, Promise<RunningSystem>>();
+  #nginx: Promise<string> | undefined;
+  #koa: Promise<string> | undefined;
+  readonly #logs = new Map<string, WriteStream>();
+
+  constructor(
+    readonly root: string,
+    readonly runDir: string,
+    readonly options: BenchOptions,
+    readonly baseline: Baseline | undefined,
+    readonly log: Logger,
+    readonly cleanup: Cleanup,
+  ) {}
+
+  /** The repository root that `side` runs. */
+  rootOf(side: Side): string {
+    if (side === 'before') {
+      if (!this.baseline) throw new Error('this comparison needs a baseline (run without --baseline none)');
+      return this.baseline.root;
+    }
+    return this.root;
+  }
+
+  /** A log file in the run's folder, for a process's output. */
+  logFile(name: string): WriteStream {
+    let stream = this.#logs.get(name);
+    if (!stream) {
+      stream = createWriteStream(join(this.runDir, 'logs', `${name}.log`), { flags: 'a' });
+      this.#logs.set(name, stream);
+    }
+    return stream;
+  }
+
+  async closeLogs(): Promise<void> {
+    await Promise.all([...this.#logs.values()].map((s) => new Promise((resolve) => s.end(resolve))));
+  }
+
+  /** The local system of one side, as `npm start` runs it there. */
+  system(side: Side): Promise<RunningSystem> {
+    let system = this.#systems.get(side);
+    if (!system) {
+      system = this.#startSystem(side);
+      this.#systems.set(side, system);
+    }
+    return system;
+  }
+
+  async #startSystem(side: Side): Promise<RunningSystem> {
+    const root = this.rootOf(side);
+    // Code that runs compiled (npm start builds first) is built here the same way; older code (a
+    // baseline from before compiled runs) ignores the runtime option and runs its sources under tsx.
+    const build = join(root, 'packages/devstack/src/build.ts');
+    if (existsSync(build)) {
+      const { buildWorkspaces } = (await import(pathToFileURL(build).href)) as typeof import('@switchyard/devstack/build');
+      const report = await buildWorkspaces(root);
+      if (report.built.length > 0) this.log.info({ side, workspaces: report.built, ms: report.ms }, 'compiled');
+    }
+    const { LocalSystem } = (await import(pathToFileURL(join(root, 'packages/devstack/src/system.ts')).href)) as {
+      LocalSystem: new (options: Record<string, unknown>) => LocalSystemLike;
+    };
+    const ports = await freeSystemPorts();
+    const logs = this.logFile(`system-${side}`);
+    const system = new LocalSystem({
+      rootDir: root,
+      runtime: 'compiled',
+      dataDir: join(this.runDir, `system-${side}`),
+      ...ports,
+      replicas: {},
+      allowRabbitMqInstall: true,
+      serviceLogLevel: 'info',
+      log: this.log.child({ system: side }),
+      onServiceLine: (label: string, line: string) => logs.write(`${label} ${line}\n`),
+    });
+    this.cleanup.add({ name: `system (${side})`, stop: () => system.stop(), kill: () => system.kill() });
+    this.log.info({ side, root, httpBasePort: ports.httpBasePort }, 'starting the local system');
+    await system.start();
+    return {
+      side,
+      root,
+      gatewayUrl: system.gatewayUrl,
+      databaseUrl: system.databaseUrl,
+      amqpUrl: system.amqpUrl,
+      service: (name) => {
+        const instance = system.instances.find((i) => i.service === name);
+        if (!instance) throw new Error(`no ${name} in the ${side} system`);
+        return { url: instance.url, adminUrl: instance.adminUrl, grpcAddress: instance.grpcAddress, pid: instance.process.pid };
+      },
+      pids: () => system.pids(),
+    };
+  }
+
+  /**
+   * Starts a process for the rest of the run (or until its stop function is called), its output in the
+   * run's logs; resolves once it printed `readyLine`, if given.
+   */
+  async startProcess(name: string, command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; readyLine?: string; timeoutMs?: number } = {}): Promise<{ process: ManagedProcess; lines: string[]; stop: () => Promise<void> }> {
+    const logs = this.logFile(name);
+    const lines: string[] = [];
+    let seen: () => void = () => undefined;
+    const ready = new Promise<void>((resolve) => (seen = resolve));
+    const child = await ManagedProcess.start(name, command, args, {
+      cwd: options.cwd ?? this.root,
+      env: options.env ?? process.env,
+      onLine: (line) => {
+        logs.write(`${line}\n`);
+        lines.push(line);
+        if (lines.length > 500) lines.shift();
+        if (options.readyLine && line.includes(options.readyLine)) seen();
+      },
+    });
+    const stop = this.cleanup.add({ name, stop: async () => void (await child.stop('SIGTERM', 10_000)), kill: () => child.kill() });
+    if (options.readyLine) {
+      const timeoutMs = options.timeoutMs ?? 60_000;
+      let timer: NodeJS.Timeout | undefined;
+      const failed = new Promise<never>((_, reject) => {
+        void child.exited.then((exit) => reject(new Error(`${name} exited (${exit.code ?? exit.signal}) before "${options.readyLine}":\n${lines.slice(-20).join('\n')}`)));
+        timer = setTimeout(() => reject(new Error(`${name} did not print "${options.readyLine}" within ${timeoutMs} ms`)), timeoutMs);
+      });
+      try {
+        await Promise.race([ready, failed]);
+      } catch (err) {
+        await stop();
+        throw err;
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+    return { process: child, lines, stop };
+  }
+
+  /** Runs a driver script (bench/drivers/…) to completion and parses the JSON it prints last. */
+  async runDriver<T>(name: string, script: string, env: Record<string, string>, timeoutMs: number): Promise<T> {
+    const { process: child, lines, stop } = await this.startProcess(name, process.execPath, ['--import', 'tsx', '--conditions=development', join(this.root, 'bench/drivers', script)], {
+      env: { ...process.env, ...env },
+    });
+    const timer = setTimeout(() => child.kill(), timeoutMs);
+    const exit = await child.exited;
+    clearTimeout(timer);
+    await stop();
+    const last = [...lines].reverse().find((l) => l.startsWith('{"result"'));
+    if (exit.code !== 0 || !last) throw new Error(`${script} failed (exit ${exit.code ?? exit.signal}):\n${lines.slice(-30).join('\n')}`);
+    return (JSON.parse(last) as { result: T }).result;
+  }
+
+  /** nginx in front of the after system's catalog (see servers/nginx.ts). */
+  nginx(): Promise<string> {
+    this.#nginx ??= (async () => {
+      if (!nginxAvailable()) throw new Error('nginx is not installed (Debian: apt-get install -y nginx)');
+      const catalog = (await this.system('after')).service('catalog');
+      const port = await freePort();
+      const { args } = await prepareNginx(port, new URL(catalog.url!).host);
+      const nginx = await this.startProcess('nginx', NGINX, args);
+      await waitForHttp(`http://127.0.0.1:${port}/api/products?limit=1`, nginx.process);
+      return `http://127.0.0.1:${port}`;
+    })();
+    return this.#nginx;
+  }
+
+  /** The Koa hello-world (servers/koa-hello.ts). */
+  koaHello(): Promise<string> {
+    this.#koa ??= (async () => {
+      const port = await freePort();
+      await this.startProcess('koa-hello', process.execPath, ['--import', 'tsx', join(this.root, 'bench/servers/koa-hello.ts')], {
+        env: { ...process.env, PORT: String(port) },
+        readyLine: 'listening',
+      });
+      return `http://127.0.0.1:${port}`;
+    })();
+    return this.#koa;
+  }
+
+  async prepare(): Promise<void> {
+    await mkdir(join(this.runDir, 'logs'), { recursive: true });
+  }
+}
+
+/** Resolves once `url` answers 200, or fails when the process exits or 30 s pass. */
+export async function waitForHttp(url: string, child?: { running: boolean }): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child && !child.running) throw new Error(`the process behind ${url} exited`);
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      await res.arrayBuffer();
+      if (res.status === 200) return;
+    } catch {
+      // not yet
+    }
+    if (Date.now() > deadline) throw new Error(`${url} did not answer 200 within 30 s`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
