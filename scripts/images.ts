@@ -39,16 +39,21 @@ export function chartAppVersion(): string {
 }
 
 /** Runs a command; resolves with its output, rejects with the output's tail when it fails. */
-export function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<string> {
+/**
+ * Runs a command to its end; resolves with its output (stdout and stderr together, unless
+ * `stdoutOnly`: output that is parsed must not pick up a warning a tool printed on stderr).
+ */
+export function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; stdoutOnly?: boolean } = {}): Promise<string> {
   return new Promise((done, fail) => {
     const child = spawn(command, args, { cwd: options.cwd ?? ROOT, env: options.env ?? process.env, stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     let output = '';
+    let errors = '';
     child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (options.stdoutOnly ? (errors += chunk.toString()) : (output += chunk.toString())));
     child.on('error', fail);
     child.on('close', (code) => {
       if (code === 0) done(output);
-      else fail(new Error(`${command} ${args.join(' ')} exited ${code}:\n${output.split('\n').slice(-40).join('\n')}`));
+      else fail(new Error(`${command} ${args.join(' ')} exited ${code}:\n${(output + errors).split('\n').slice(-40).join('\n')}`));
     });
     // A child that exits without reading its input must not crash this process with EPIPE.
     child.stdin?.on('error', () => undefined);

@@ -24,7 +24,10 @@ export class Checks {
     } catch (err) {
       this.failed += 1;
       this.failures.push(name);
-      this.out(`  ✗ ${name}\n      ${String((err as Error).message ?? err).split('\n').join('\n      ')}`);
+      // uvu's assertions keep the expected and actual values in `expects`/`actual`, not in the message.
+      const { message, expects, actual } = err as { message?: string; expects?: unknown; actual?: unknown };
+      const detail = expects !== undefined || actual !== undefined ? `\nexpected: ${JSON.stringify(expects)}\nactual:   ${JSON.stringify(actual)}` : '';
+      this.out(`  ✗ ${name}\n      ${(String(message ?? err) + detail).split('\n').join('\n      ')}`);
       return false;
     }
   }

@@ -99,12 +99,17 @@ export class Kube {
     return run(this.#tools.kubectl, args, { env: this.#env, input });
   }
 
+  /** kubectl's stdout alone, for output that is parsed or compared (a warning on stderr stays out). */
+  kubectlOutput(args: string[]): Promise<string> {
+    return run(this.#tools.kubectl, args, { env: this.#env, stdoutOnly: true });
+  }
+
   helm(args: string[]): Promise<string> {
     return run(this.#tools.helm, args, { env: this.#env });
   }
 
   async json<T = any>(args: string[]): Promise<T> {
-    return JSON.parse(await this.kubectl([...args, '-o', 'json'])) as T;
+    return JSON.parse(await this.kubectlOutput([...args, '-o', 'json'])) as T;
   }
 
   /** Creates a namespace and waits for its default ServiceAccount (pods are refused before it exists). */

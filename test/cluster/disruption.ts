@@ -61,7 +61,7 @@ export async function disruptionChecks(kube: Kube, release: Release, checks: Che
     await baselineEnds;
     // Counted now, on the pods that served the baseline (replacements come later and would blur it).
     for (const pod of paymentsPods) {
-      const log = await kube.kubectl(['logs', pod, '-n', release.namespace]);
+      const log = await kube.kubectlOutput(['logs', pod, '-n', release.namespace]);
       paymentsCalls.set(pod, log.split('\n').filter((l) => l.includes('"grpcMethod":"/switchyard.payments.v1.Payments/Charge"') && l.includes('"msg":"gRPC call finished"')).length);
     }
 

@@ -14,7 +14,7 @@ const DATABASES = ['catalog', 'notifications', 'orders', 'payments', 'users'];
 
 export async function infrastructureChecks(kube: Kube, release: Release, checks: Checks): Promise<void> {
   const { namespace } = release;
-  const exec = (pod: string, command: string[]) => kube.kubectl(['exec', pod, '-n', namespace, '--', ...command]);
+  const exec = (pod: string, command: string[]) => kube.kubectlOutput(['exec', pod, '-n', namespace, '--', ...command]);
   const rabbit = `${release.fullname('rabbitmq')}-0`;
   const postgres = `${release.fullname('postgres')}-0`;
   const values = parse(readFileSync(join(CHART, 'values.yaml'), 'utf8'));
@@ -37,7 +37,7 @@ export async function infrastructureChecks(kube: Kube, release: Release, checks:
     assert.is((await exec(postgres, ['psql', '-U', 'postgres', '-Atc', 'SHOW max_connections'])).trim(), String(values.postgresql.maxConnections));
     const owners = (await exec(postgres, ['psql', '-U', 'postgres', '-Atc', "SELECT datname || ':' || pg_get_userbyid(datdba) FROM pg_database WHERE datname <> ALL ('{postgres,template0,template1}') ORDER BY 1"])).trim().split('\n');
     assert.equal(owners, DATABASES.map((d) => `${d}:${d}`));
-    const log = await kube.kubectl(['logs', `job/${release.fullname('postgres')}-setup-1`, '-n', namespace]);
+    const log = await kube.kubectlOutput(['logs', `job/${release.fullname('postgres')}-setup-1`, '-n', namespace]);
     assert.equal(log.trim().split('\n'), DATABASES.map((d) => `database ${d}: role and database ready`));
   });
 }
@@ -81,12 +81,12 @@ export async function upgradeCheck(kube: Kube, release: Release, checks: Checks)
       const after = await runningPods(kube, release);
       const changed = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((pod) => JSON.stringify(before[pod]) !== JSON.stringify(after[pod]));
       assert.equal(changed, [], `pods changed by the upgrade: ${changed.map((pod) => `${pod} ${JSON.stringify(before[pod])} -> ${JSON.stringify(after[pod])}`).join('; ')}`);
-      const log = await kube.kubectl(['logs', `job/${release.fullname('postgres')}-setup-2`, '-n', release.namespace]);
+      const log = await kube.kubectlOutput(['logs', `job/${release.fullname('postgres')}-setup-2`, '-n', release.namespace]);
       assert.match(log, 'database reviews: role and database ready');
       const secretAfter = (await kube.json(['get', 'secret', secretName, '-n', release.namespace])).data as Record<string, string>;
       assert.equal(Object.keys(secretAfter).sort(), [...Object.keys(secretBefore), 'reviews-db-password'].sort());
       for (const [key, value] of Object.entries(secretBefore)) assert.is(secretAfter[key], value, `${key} kept`);
-      const owner = await kube.kubectl(['exec', `${release.fullname('postgres')}-0`, '-n', release.namespace, '--', 'psql', '-U', 'postgres', '-Atc', "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'reviews'"]);
+      const owner = await kube.kubectlOutput(['exec', `${release.fullname('postgres')}-0`, '-n', release.namespace, '--', 'psql', '-U', 'postgres', '-Atc', "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'reviews'"]);
       assert.is(owner.trim(), 'reviews');
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -40,7 +40,7 @@ export async function startingPodCheck(kube: Kube, release: Release, termination
       const since = status?.state.running ? Date.now() - new Date(status.state.running.startedAt).getTime() : 0;
       return since >= STARTING_MS ? status : undefined;
     }, 90_000, 'the probe pod running');
-    const log = await kube.kubectl(['logs', name, '-n', release.namespace]).catch(() => '');
+    const log = await kube.kubectlOutput(['logs', name, '-n', release.namespace]).catch(() => '');
     assert.ok(state.state.running && !state.ready, `the probe pod is not starting after ${STARTING_MS / 1000} s: ${JSON.stringify(state.state)}; its log ends:\n${log.trim().split('\n').slice(-3).join('\n')}`);
     const preStopMs = (container.lifecycle?.preStop?.sleep?.seconds ?? 0) * 1000;
     const ended = await terminations.deleteAndFollow(name, container.name, 120_000);
