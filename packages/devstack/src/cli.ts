@@ -26,6 +26,14 @@ function statusTable(system: LocalSystem): string {
   return rows.map((r) => r.map((cell, col) => cell.padEnd(widths[col]!)).join('  ').trimEnd()).join('\n');
 }
 
+function observabilityLines(system: LocalSystem): string {
+  const { receiver, prometheus } = system.observability ?? {};
+  return [
+    prometheus ? `Prometheus: ${prometheus.url} (every replica scraped; alerts at ${prometheus.url}/alerts)` : 'Prometheus: not running',
+    receiver ? `Traces: received at ${receiver.url}; npm run trace -- <traceId|orderId> prints one` : 'Traces: off (SWITCHYARD_TRACING=0)',
+  ].join('\n');
+}
+
 const { values } = parseArgs({ options: { replicas: { type: 'string', multiple: true } } });
 const config = readRunnerConfig();
 const log = createLogger({
@@ -48,6 +56,10 @@ const system = new LocalSystem({
   serviceLogLevel: config.LOG_LEVEL,
   log,
   onServiceLine: writeLine,
+  observability: {
+    otlpPort: config.SWITCHYARD_TRACING === '1' ? config.SWITCHYARD_OTLP_PORT : undefined,
+    prometheusPort: config.SWITCHYARD_PROMETHEUS === '1' ? config.SWITCHYARD_PROMETHEUS_PORT : undefined,
+  },
 });
 
 // Children run in their own process groups, so Ctrl-C reaches only this runner, which stops them in order.
@@ -78,7 +90,7 @@ process.on('exit', () => system.kill());
 
 try {
   await system.start();
-  process.stdout.write(`\nSwitchyard is running. Public API: ${system.gatewayUrl}/api\nStorefront: ${system.gatewayUrl}/\n\n${statusTable(system)}\n\nPress Ctrl-C to stop.\n\n`);
+  process.stdout.write(`\nSwitchyard is running. Public API: ${system.gatewayUrl}/api\nStorefront: ${system.gatewayUrl}/\n${observabilityLines(system)}\n${statusTable(system)}\n\nPress Ctrl-C to stop.\n\n`);
 } catch (err) {
   if (!(err instanceof StartAbortedError)) {
     log.fatal({ err }, (err as Error).message);

@@ -111,6 +111,12 @@ export function adminPort(service: ServiceDefinition, basePort: number, replica:
   return basePort + 2000 + service.httpPortOffset + 100 * replica;
 }
 
+/**
+ * The module every service is started with (`node --import`), before its own: OpenTelemetry's
+ * bootstrap, which must patch modules before they load, and does nothing unless tracing is configured.
+ */
+export const TRACING_BOOTSTRAP = '@switchyard/kit/tracing/register';
+
 /** The entry file of a service, relative to the repository root. */
 export function serviceEntry(name: string): string {
   return `services/${name}/src/main.ts`;

@@ -11,9 +11,9 @@ import {
 } from '@grpc/grpc-js';
 import type { MethodDefinition } from '@grpc/proto-loader';
 import { HealthImplementation } from 'grpc-health-check';
-import { Histogram, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { KEEPALIVE } from './grpc-keepalive.js';
-import { sharedMetric } from './metrics.js';
+import { grpcServerMetrics, type GrpcCallMetrics } from './grpc-metrics.js';
 import { toServiceError } from './grpc-status.js';
 import { REQUEST_ID_HEADER } from './identity.js';
 import type { Logger } from './log.js';
@@ -53,22 +53,6 @@ export interface GrpcServerOptions {
   maxConnectionAgeGraceMs: number;
 }
 
-function histogram(registry: Registry): Histogram<'method' | 'code'> {
-  const name = 'grpc_server_handled_seconds';
-  return sharedMetric(
-    registry,
-    name,
-    (): Histogram<'method' | 'code'> =>
-      new Histogram({
-        name,
-        help: 'Duration of gRPC calls handled, by full method name and status code.',
-        labelNames: ['method', 'code'] as const,
-        buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-        registers: [registry],
-      }),
-  );
-}
-
 /**
  * A gRPC server with the standard grpc.health.v1 service (SERVING once listening, NOT_SERVING as soon
  * as the process starts draining), keepalive and max connection age, one log line and one histogram
@@ -79,7 +63,7 @@ export class GrpcServer {
   readonly #server: Server;
   readonly #health = new HealthImplementation({ '': 'NOT_SERVING' });
   readonly #serviceNames: string[] = [];
-  readonly #duration: Histogram<'method' | 'code'>;
+  readonly #metrics: GrpcCallMetrics;
 
   constructor(private readonly options: GrpcServerOptions) {
     this.#server = new Server({
@@ -90,7 +74,7 @@ export class GrpcServer {
       'grpc.http2.min_ping_interval_without_data_ms': KEEPALIVE.serverMinPingIntervalMs,
     });
     this.#health.addToServer(this.#server);
-    this.#duration = histogram(options.registry);
+    this.#metrics = grpcServerMetrics(options.registry);
     options.readiness.onDraining(() => this.#setStatus('NOT_SERVING'));
   }
 
@@ -167,7 +151,7 @@ export class GrpcServer {
       callback(serviceError);
     } finally {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      this.#duration.observe({ method: path, code: status[code] }, seconds);
+      this.#metrics.observe(path, status[code], seconds);
       log.info({ code: status[code], durationMs: Math.round(seconds * 1e4) / 10 }, 'gRPC call finished');
     }
   }

@@ -4,6 +4,8 @@ import type { Logger } from './log.js';
 import { sharedMetric } from './metrics.js';
 import { PgListener } from './pg-listener.js';
 import { withTransaction, type Pool, type PoolClient } from './postgres.js';
+import { withStoredTrace } from './tracing/context.js';
+import { outboxTraceHeaders } from './tracing/outbox-trace.js';
 
 const CHANNEL = 'outbox';
 
@@ -26,7 +28,8 @@ export async function enqueueOutbox(db: PoolClient, message: OutboxMessage): Pro
     message.id,
     message.routingKey,
     JSON.stringify(message.payload),
-    JSON.stringify(message.headers ?? {}),
+    // The trace context of this transaction, so the relay's publish and the consumers continue its trace.
+    JSON.stringify({ ...message.headers, ...outboxTraceHeaders(message) }),
   ]);
   await db.query(`SELECT pg_notify('${CHANNEL}', '')`);
 }
@@ -139,14 +142,14 @@ export class OutboxRelay {
       let failure: unknown;
       for (const row of rows) {
         try {
-          await amqp.publish(exchange, row.routing_key, Buffer.from(JSON.stringify(row.payload)), {
+          await withStoredTrace(row.headers, () => amqp.publish(exchange, row.routing_key, Buffer.from(JSON.stringify(row.payload)), {
             messageId: row.id,
             type: row.payload.type,
             appId: row.payload.source,
             contentType: 'application/json',
             timestamp: Math.floor(Date.parse(row.payload.time) / 1000),
             headers: row.headers,
-          });
+          }));
           confirmed.push(row.id);
         } catch (err) {
           // Keep order: nothing after a failed row is published in this batch.

@@ -44,7 +44,7 @@ export function createApp(deps: GatewayDeps): Koa {
     bodyLimitBytes: config.HTTP_BODY_LIMIT_BYTES,
     rawBody: true,
     routes: (router) => {
-      proxyRoutes(router, deps.upstreams, authenticate, deps.readiness);
+      proxyRoutes(router, deps.upstreams, authenticate, deps.readiness, { timeoutMs: config.UPSTREAM_TIMEOUT_MS, registry: deps.metrics.registry });
       sessionRoutes(router, deps.upstreams, authenticate);
     },
   });

@@ -9,6 +9,7 @@ import { createApp } from './app.js';
 import type { Config } from './config.js';
 import { connectDependencies } from './dependencies/clients.js';
 import { Ordering } from './domain/ordering.js';
+import { registerOrderMetrics } from './observability/order-metrics.js';
 
 /** Wires orders (event store, outbox relay, gRPC clients, expiry sweeper, HTTP) and starts listening. */
 export function startOrders(config: Readonly<Config>, log: Logger, start: StartOptions = {}): Promise<StartedService> {
@@ -23,6 +24,7 @@ export function startOrders(config: Readonly<Config>, log: Logger, start: StartO
         idempotencyTakeoverMs: config.IDEMPOTENCY_TAKEOVER_MS,
       });
       const events = await startEventing(config, { log, metrics, readiness, pool: pool!, signal }, { service: 'orders', relay: true });
+      registerOrderMetrics(metrics.registry, pool!);
       let sweeping: Promise<unknown> = Promise.resolve();
       const sweeper = setInterval(() => {
         sweeping = ordering.expireOverdue(config.ORDER_TTL_MS).catch((err) => log.warn({ err }, 'expiry sweep failed'));

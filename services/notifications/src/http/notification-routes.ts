@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { BadRequestError, UnauthorizedError } from '@switchyard/kit/errors';
 import type { Pool } from '@switchyard/kit/postgres';
 import type { Readiness } from '@switchyard/kit/readiness';
+import { inSpan } from '@switchyard/kit/tracing/context';
 import { parseInput } from '@switchyard/kit/validate';
 import type { LiveFeed } from '../live/live-feed.js';
 import { latestSeq, listAfter, listNewestFirst, type StoredNotification } from '../notifications/notification-store.js';
@@ -68,7 +69,7 @@ export function notificationRoutes(router: Router, deps: { pool: Pool; feed: Liv
           again = false;
           for (;;) {
             const batch = await listAfter(pool, userId, sent, 100);
-            for (const stored of batch) stream.write(sseFrame(stored));
+            if (batch.length > 0) await inSpan('sse push', { 'switchyard.sse.events': batch.length }, () => batch.forEach((stored) => stream.write(sseFrame(stored))));
             if (batch.length > 0) sent = batch.at(-1)!.seq;
             if (batch.length < 100) break;
           }

@@ -1,3 +1,4 @@
+import { notify } from '@switchyard/kit/pg-notify';
 import type { Pool, PoolClient } from '@switchyard/kit/postgres';
 
 /** A notification as the API shows it. */
@@ -57,7 +58,7 @@ export async function insertNotification(db: PoolClient, input: NewNotification)
     input.orderId ?? null,
     input.eventId,
   ]);
-  await db.query('SELECT pg_notify($1, $2)', [NOTIFY_CHANNEL, input.userId]);
+  await notify(db, NOTIFY_CHANNEL, input.userId);
 }
 
 /** A user's notifications, newest first, before an optional position. */

@@ -21,11 +21,12 @@ export interface OrderingSettings {
   idempotencyTakeoverMs: number;
 }
 
-/** Who is asking, and the trace to carry into events. */
+/** Who is asking, the trace to carry into events, and the deadline of the calls made for the request. */
 export interface Caller {
   userId: string;
   requestId: string;
   trace: TraceHeaders;
+  deadline?: Date | undefined;
 }
 
 /** The order saga: place (reserve stock), pay (charge), cancel, expire. */
@@ -48,7 +49,7 @@ export class Ordering {
     const { orderId } = claim;
     let reserved = false;
     try {
-      const call = { requestId: caller.requestId };
+      const call = { requestId: caller.requestId, deadline: caller.deadline };
       await this.deps.users.call('GetUser', { id: caller.userId }, call);
       const products = await Promise.all(items.map((item) => this.deps.catalog.call('GetProduct', { id: item.productId }, call)));
       const currencies = new Set(products.map((p) => p.currency));
@@ -101,7 +102,7 @@ export class Ordering {
       payment = await this.deps.payments.call(
         'Charge',
         { orderId, amountCents: order.totalCents, currency: order.currency, card },
-        { deadlineMs: this.settings.paymentDeadlineMs, requestId: caller.requestId },
+        { deadlineMs: this.settings.paymentDeadlineMs, requestId: caller.requestId, deadline: caller.deadline },
       );
     } catch (err) {
       if (err instanceof AppError && DECLINE_REASONS.has(err.code)) {
