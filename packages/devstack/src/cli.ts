@@ -21,6 +21,8 @@ function statusTable(system: LocalSystem): string {
     ...system.instances.map((i) => [i.label, i.url ?? '-', i.adminUrl, i.grpcAddress ?? '-', String(i.process.pid)]),
     ['postgres', hidePassword(system.databaseUrl), '-', '-', infra.postgres.join(' ') || 'external'],
     ['rabbitmq', hidePassword(system.amqpUrl), '-', '-', infra.rabbitmq.join(' ') || 'external'],
+    ...(system.observability?.prometheus ? [['prometheus', system.observability.prometheus.url, '-', '-', String(system.observability.prometheus.pid)]] : []),
+    ...(system.observability?.receiver ? [['traces', `${system.observability.receiver.url}/v1/traces`, '-', '-', 'runner']] : []),
   ];
   const widths = rows[0]!.map((_, col) => Math.max(...rows.map((r) => r[col]!.length)));
   return rows.map((r) => r.map((cell, col) => cell.padEnd(widths[col]!)).join('  ').trimEnd()).join('\n');

@@ -8,8 +8,14 @@
  */
 export const DEADLINE_HEADER = 'x-request-timeout-ms';
 
-/** Time a service keeps for itself out of an incoming budget: to answer before its caller gives up. */
-export const DEADLINE_MARGIN_MS = 20;
+/**
+ * Time a service keeps for itself out of an incoming budget, to answer before its caller gives up
+ * (a failed call is followed by compensation, a log line and the response): a tenth of the budget,
+ * at least 20 ms and at most 100 ms.
+ */
+export function deadlineMargin(budgetMs: number): number {
+  return Math.min(100, Math.max(20, Math.round(budgetMs / 10)));
+}
 
 const BUDGET = /^\d{1,7}$/;
 
@@ -22,7 +28,8 @@ export function deadlineHeader(deadline: number, now = Date.now()): string {
  * The deadline an incoming request brings, less the margin, as an absolute time; undefined without
  * a well-formed header (requests that come without a budget keep the calls' own default deadlines).
  */
-export function incomingDeadline(value: string | undefined, marginMs = DEADLINE_MARGIN_MS, now = Date.now()): Date | undefined {
+export function incomingDeadline(value: string | undefined, now = Date.now()): Date | undefined {
   if (!value || !BUDGET.test(value)) return undefined;
-  return new Date(now + Number(value) - marginMs);
+  const budget = Number(value);
+  return new Date(now + budget - deadlineMargin(budget));
 }
