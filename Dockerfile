@@ -73,7 +73,7 @@ ARG SERVICE
 ENV SERVICE=${SERVICE} NODE_ENV=development
 USER 10001:10001
 # tsx keeps its cache in /tmp, an emptyDir on Kubernetes (the root file system is read-only).
-CMD ["sh", "-c", "exec node_modules/.bin/tsx watch --conditions=development services/${SERVICE}/src/main.ts"]
+CMD ["sh", "-c", "exec node_modules/.bin/tsx watch --conditions=development --import @switchyard/kit/tracing/register services/${SERVICE}/src/main.ts"]
 
 FROM scratch AS runtime
 COPY --from=node-runtime /rootfs /
@@ -86,5 +86,7 @@ WORKDIR /app/services/${SERVICE}
 # A numeric non-root user (runAsNonRoot can verify it); nothing is written outside /tmp.
 USER 10001:10001
 EXPOSE 8080 9090
-# node is PID 1 and receives SIGTERM directly; the kit drains and exits.
-CMD ["node", "dist/main.js"]
+# node is PID 1 and receives SIGTERM directly; the kit drains and exits. The OpenTelemetry bootstrap is
+# imported before the service's modules (it must patch them as they load); without an OTLP endpoint in
+# the environment it loads nothing.
+CMD ["node", "--import", "@switchyard/kit/tracing/register", "dist/main.js"]

@@ -21,12 +21,12 @@ async function registerUser(gatewayUrl: string): Promise<string> {
   return body.id;
 }
 
-/** GetUser calls that did not end OK, from the users process's own grpc_server_handled_seconds. */
+/** GetUser calls that did not end OK, from the users process's own grpc_server_handled_total. */
 async function failedGetUsers(adminUrl: string): Promise<number> {
   const text = await (await fetch(`${adminUrl}/metrics`)).text();
   let failed = 0;
   for (const line of text.split('\n')) {
-    if (!line.startsWith('grpc_server_handled_seconds_count{') || !line.includes(`method="${METHOD}"`) || line.includes('code="OK"')) continue;
+    if (!line.startsWith('grpc_server_handled_total{') || !line.includes('grpc_method="GetUser"') || line.includes('grpc_code="OK"')) continue;
     failed += Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return failed;

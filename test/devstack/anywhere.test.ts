@@ -60,6 +60,8 @@ async function startReadyStop(clone: string, wrapper: string[], env: Record<stri
     SWITCHYARD_POSTGRES_PORT: String(ports.postgresPort),
     SWITCHYARD_AMQP_PORT: String(ports.amqpPort),
     SWITCHYARD_EPMD_PORT: String(ports.epmdPort),
+    SWITCHYARD_OTLP_PORT: String(ports.otlpPort),
+    SWITCHYARD_PROMETHEUS_PORT: String(ports.prometheusPort),
   }, clone);
   const rows: RunnerRow[] = await waitForTable(runner);
   const services = rows.filter((r) => r.admin !== '-');

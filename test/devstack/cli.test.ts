@@ -19,7 +19,7 @@ let runner: ChildService | undefined;
 cli.before(async () => {
   const ports = await freeSystemPorts();
   httpBase = ports.httpBasePort;
-  PORTS = { SWITCHYARD_HTTP_PORT: String(ports.httpBasePort), SWITCHYARD_POSTGRES_PORT: String(ports.postgresPort), SWITCHYARD_AMQP_PORT: String(ports.amqpPort), SWITCHYARD_EPMD_PORT: String(ports.epmdPort) };
+  PORTS = { SWITCHYARD_HTTP_PORT: String(ports.httpBasePort), SWITCHYARD_POSTGRES_PORT: String(ports.postgresPort), SWITCHYARD_AMQP_PORT: String(ports.amqpPort), SWITCHYARD_EPMD_PORT: String(ports.epmdPort), SWITCHYARD_OTLP_PORT: String(ports.otlpPort), SWITCHYARD_PROMETHEUS_PORT: String(ports.prometheusPort) };
   dataDir = await mkdtemp(join(tmpdir(), 'switchyard-cli-'));
 });
 

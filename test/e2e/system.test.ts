@@ -188,10 +188,10 @@ e2e('spreads gRPC calls over both payments replicas (round robin over the local 
   if (!local) return;
   const replicas = local.system.instances.filter((i) => i.service === 'payments');
   assert.is(replicas.length, 2);
-  // Every replica counts the calls it served in its grpc_server_handled_seconds histogram (OK calls are logged at debug level only).
+  // Every replica counts the calls it served in its grpc_server_handled_total counter (OK calls are logged at debug level only).
   const served = async (adminUrl: string) => {
     const metrics = (await request(`${adminUrl}/metrics`)).text;
-    const line = metrics.split('\n').find((l) => l.startsWith('grpc_server_handled_seconds_count{') && l.includes('method="/switchyard.payments.v1.Payments/Charge"') && l.includes('code="OK"'));
+    const line = metrics.split('\n').find((l) => l.startsWith('grpc_server_handled_total{') && l.includes('grpc_service="switchyard.payments.v1.Payments",grpc_method="Charge",grpc_code="OK"'));
     return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
   };
   // As orders: a service token from users, with orders' secret from the local system's secrets.

@@ -169,18 +169,16 @@ grpc('logs every call with its method and status code: at debug level when it su
   users.close();
 });
 
-grpc('counts every call in grpc_server_handled_seconds by method and code', async () => {
+grpc('counts every call in grpc_server_handled_total by method and code', async () => {
   const { address, registry } = await replica('a', async (id) => {
     if (id === 'missing') throw new NotFoundError('user_not_found', 'No user with id missing.');
   });
   const users = client(`ipv4:${address}`);
   for (const id of ['1', '2', 'missing']) await users.call('GetUser', { id }).catch(() => undefined);
-  const counts = (await registry.getSingleMetricAsString('grpc_server_handled_seconds'))
-    .split('\n')
-    .filter((l) => l.startsWith('grpc_server_handled_seconds_count'));
+  const counts = (await registry.getSingleMetricAsString('grpc_server_handled_total')).split('\n').filter((l) => l.startsWith('grpc_server_handled_total{'));
   assert.equal(counts, [
-    'grpc_server_handled_seconds_count{service="grpc-test",method="/switchyard.users.v1.Users/GetUser",code="OK"} 2',
-    'grpc_server_handled_seconds_count{service="grpc-test",method="/switchyard.users.v1.Users/GetUser",code="NOT_FOUND"} 1',
+    'grpc_server_handled_total{grpc_type="unary",grpc_service="switchyard.users.v1.Users",grpc_method="GetUser",grpc_code="OK",service="grpc-test"} 2',
+    'grpc_server_handled_total{grpc_type="unary",grpc_service="switchyard.users.v1.Users",grpc_method="GetUser",grpc_code="NOT_FOUND",service="grpc-test"} 1',
   ]);
   users.close();
 });

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { ManagedProcess, type ProcessExit } from '@switchyard/devstack/managed-process';
+import { TRACING_BOOTSTRAP } from '@switchyard/devstack/service-catalog';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -15,10 +16,12 @@ export interface ChildService {
 /**
  * Starts `entry` (relative to the repository root) with the given environment. `wrapper` runs node
  * through another command (e.g. `unshare … --pid --fork`, to be PID 1 as in a container); `nodeArgs`
- * come before node's own (e.g. another `--import`).
+ * come before node's own (e.g. another `--import`); `bootstrap` loads the tracing bootstrap before the
+ * entry, as every service is started.
  */
-export function startChild(entry: string, env: Record<string, string>, options: { wrapper?: string[]; nodeArgs?: string[] } = {}): Promise<ChildService> {
-  const node = [process.execPath, ...(options.nodeArgs ?? []), '--import', 'tsx', '--conditions=development', entry];
+export function startChild(entry: string, env: Record<string, string>, options: { wrapper?: string[]; nodeArgs?: string[]; bootstrap?: boolean } = {}): Promise<ChildService> {
+  const tracing = options.bootstrap ? ['--import', TRACING_BOOTSTRAP] : [];
+  const node = [process.execPath, ...(options.nodeArgs ?? []), '--import', 'tsx', '--conditions=development', ...tracing, entry];
   return startCommand([...(options.wrapper ?? []), ...node], env, ROOT);
 }
 

@@ -27,18 +27,21 @@ export interface SystemPorts {
   postgresPort: number;
   amqpPort: number;
   epmdPort: number;
+  /** The trace receiver's and Prometheus' (only the suites that run them use these). */
+  otlpPort: number;
+  prometheusPort: number;
 }
 
 /**
  * A block of ports for a whole local system, all free a moment ago: base+0..9 (+100, +200 for replicas),
- * +1000 (gRPC), +2000 (admin), and +3000..3002 for Postgres, AMQP (its distribution port is AMQP + 20000)
- * and epmd. Random, so suites of two checkouts on one machine do not collide.
+ * +1000 (gRPC), +2000 (admin), and +3000..3004 for Postgres, AMQP (its distribution port is AMQP + 20000),
+ * epmd, the trace receiver and Prometheus. Random, so suites of two checkouts on one machine do not collide.
  */
 export async function freeSystemPorts(): Promise<SystemPorts> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const base = 20_000 + 10 * Math.floor(Math.random() * 2_000);
     const ports = [0, 1000, 2000].flatMap((group) => [0, 100, 200].flatMap((replica) => Array.from({ length: 10 }, (_, i) => base + group + replica + i)));
-    ports.push(base + 3000, base + 3001, base + 3002, base + 23_001);
+    ports.push(base + 3000, base + 3001, base + 3002, base + 3003, base + 3004, base + 23_001);
     let free = true;
     for (const port of ports) {
       if (await isListening(port)) {
@@ -46,7 +49,7 @@ export async function freeSystemPorts(): Promise<SystemPorts> {
         break;
       }
     }
-    if (free) return { httpBasePort: base, postgresPort: base + 3000, amqpPort: base + 3001, epmdPort: base + 3002 };
+    if (free) return { httpBasePort: base, postgresPort: base + 3000, amqpPort: base + 3001, epmdPort: base + 3002, otlpPort: base + 3003, prometheusPort: base + 3004 };
   }
   throw new Error('no free block of ports for a local system');
 }

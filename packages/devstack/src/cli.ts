@@ -24,9 +24,19 @@ function statusTable(system: LocalSystem): string {
     ...system.instances.map((i) => [i.label, i.url ?? '-', i.adminUrl, i.grpcAddress ?? '-', String(i.process.pid)]),
     ['postgres', hidePassword(system.databaseUrl), '-', '-', infra.postgres.join(' ') || 'external'],
     ['rabbitmq', hidePassword(system.amqpUrl), '-', '-', infra.rabbitmq.join(' ') || 'external'],
+    ...(system.observability?.prometheus ? [['prometheus', system.observability.prometheus.url, '-', '-', String(system.observability.prometheus.pid)]] : []),
+    ...(system.observability?.receiver ? [['traces', `${system.observability.receiver.url}/v1/traces`, '-', '-', 'runner']] : []),
   ];
   const widths = rows[0]!.map((_, col) => Math.max(...rows.map((r) => r[col]!.length)));
   return rows.map((r) => r.map((cell, col) => cell.padEnd(widths[col]!)).join('  ').trimEnd()).join('\n');
+}
+
+function observabilityLines(system: LocalSystem): string {
+  const { receiver, prometheus } = system.observability ?? {};
+  return [
+    prometheus ? `Prometheus: ${prometheus.url} (every replica scraped; alerts at ${prometheus.url}/alerts)` : 'Prometheus: not running',
+    receiver ? `Traces: received at ${receiver.url}; npm run trace -- <traceId|orderId> prints one` : 'Traces: off (SWITCHYARD_TRACING=0)',
+  ].join('\n');
 }
 
 const { values } = parseArgs({ options: { replicas: { type: 'string', multiple: true } } });
@@ -52,6 +62,10 @@ const system = new LocalSystem({
   serviceLogLevel: config.LOG_LEVEL,
   log,
   onServiceLine: writeLine,
+  observability: {
+    otlpPort: config.SWITCHYARD_TRACING === '1' ? config.SWITCHYARD_OTLP_PORT : undefined,
+    prometheusPort: config.SWITCHYARD_PROMETHEUS === '1' ? config.SWITCHYARD_PROMETHEUS_PORT : undefined,
+  },
 });
 
 // Children run in their own process groups, so Ctrl-C reaches only this runner, which stops them in order.
@@ -82,7 +96,7 @@ process.on('exit', () => system.kill());
 
 try {
   await system.start();
-  process.stdout.write(`\nSwitchyard is running. Public API: ${system.gatewayUrl}/api\nStorefront: ${system.gatewayUrl}/\n\n${statusTable(system)}\n\nPress Ctrl-C to stop.\n\n`);
+  process.stdout.write(`\nSwitchyard is running. Public API: ${system.gatewayUrl}/api\nStorefront: ${system.gatewayUrl}/\n${observabilityLines(system)}\n${statusTable(system)}\n\nPress Ctrl-C to stop.\n\n`);
 } catch (err) {
   if (!(err instanceof StartAbortedError)) {
     log.fatal({ err }, (err as Error).message);

@@ -14,6 +14,12 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
   /** Set to 0 to never install rabbitmq-server with apt. */
   SWITCHYARD_INSTALL_RABBITMQ: z.enum(['0', '1']).default('1'),
+  /** The trace receiver (OTLP/HTTP) the services export to, and `npm run trace` reads; 0 turns tracing off. */
+  SWITCHYARD_TRACING: z.enum(['0', '1']).default('1'),
+  SWITCHYARD_OTLP_PORT: port(4318),
+  /** Debian's Prometheus, scraping every replica; 0 leaves it out. */
+  SWITCHYARD_PROMETHEUS: z.enum(['0', '1']).default('1'),
+  SWITCHYARD_PROMETHEUS_PORT: port(9090),
 });
 
 export type RunnerConfig = z.output<typeof schema>;

@@ -113,16 +113,22 @@ export function adminPort(service: ServiceDefinition, basePort: number, replica:
 }
 
 /**
+ * The module every service is started with (`node --import`), before its own: OpenTelemetry's
+ * bootstrap, which must patch modules before they load, and does nothing unless tracing is configured.
+ */
+export const TRACING_BOOTSTRAP = '@switchyard/kit/tracing/register';
+
+/**
  * How a service runs: `compiled` is node on its dist/main.js (what `npm start` runs, after building);
  * `sources` is its TypeScript entry through tsx, no build needed (`npm run dev`, the test suites).
  */
 export type ServiceRuntime = 'compiled' | 'sources';
 
-/** The node arguments that start a service, relative to the repository root. */
+/** The node arguments that start a service (the tracing bootstrap first), relative to the repository root. */
 export function serviceCommand(name: string, runtime: ServiceRuntime): string[] {
   return runtime === 'compiled'
-    ? [`services/${name}/dist/main.js`]
-    : ['--import', 'tsx', '--conditions=development', `services/${name}/src/main.ts`];
+    ? ['--import', TRACING_BOOTSTRAP, `services/${name}/dist/main.js`]
+    : ['--import', 'tsx', '--conditions=development', '--import', TRACING_BOOTSTRAP, `services/${name}/src/main.ts`];
 }
 
 /** The name of a service's database and login role. */

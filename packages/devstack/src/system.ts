@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { loadDevSecrets } from './dev-secrets.js';
 import { ManagedProcess } from './managed-process.js';
+import { LocalObservability, type ObservabilityOptions } from './observability.js';
 import { assertPortsFree } from './ports.js';
 import { provisionDatabase, startPostgres, type PostgresServer } from './postgres-server.js';
 import { startRabbitMq, type RabbitMqServer } from './rabbitmq-server.js';
@@ -32,6 +33,8 @@ export interface SystemOptions {
   /** Extra environment per service (tests shorten timeouts with it). */
   serviceEnv?: Readonly<Record<string, Record<string, string>>>;
   readyTimeoutMs?: number;
+  /** The trace receiver's and Prometheus' ports (see LocalObservability); neither runs without one. */
+  observability?: Pick<ObservabilityOptions, 'otlpPort' | 'prometheusPort'>;
 }
 
 export interface ServiceInstance {
@@ -72,6 +75,8 @@ export class LocalSystem {
   /** The storefront build of the start-up, and its process while it runs. */
   #bundle: Promise<unknown> | undefined;
   readonly #helpers: ManagedProcess[] = [];
+  /** The trace receiver and Prometheus, once started. */
+  observability: LocalObservability | undefined;
 
   constructor(private readonly options: SystemOptions) {
     this.gatewayUrl = `http://127.0.0.1:${httpPort(this.#service('gateway'), options.httpBasePort, 0)}`;
@@ -98,6 +103,7 @@ export class LocalSystem {
       }
       await this.#rabbit?.stop();
       await this.#postgres?.stop();
+      await this.observability?.stop();
     })();
     return this.#stopping;
   }
@@ -108,6 +114,7 @@ export class LocalSystem {
     for (const instance of this.instances) instance.process.kill();
     this.#rabbit?.kill();
     this.#postgres?.kill();
+    this.observability?.kill();
   }
 
   /** The pids of Postgres and of RabbitMQ with its epmd (empty when external ones are used). */
@@ -117,7 +124,7 @@ export class LocalSystem {
 
   /** Every pid this system started: services and infrastructure. */
   pids(): number[] {
-    return [...this.instances.map((i) => i.process.pid), ...(this.#postgres ? [this.#postgres.pid] : []), ...(this.#rabbit?.pids ?? [])];
+    return [...this.instances.map((i) => i.process.pid), ...(this.#postgres ? [this.#postgres.pid] : []), ...(this.#rabbit?.pids ?? []), ...(this.observability?.pids ?? [])];
   }
 
   #service(name: string): ServiceDefinition {
@@ -218,6 +225,12 @@ export class LocalSystem {
     };
     await bundle;
 
+    this.#checkNotStopping();
+    const targets = SERVICES.flatMap((s) =>
+      Array.from({ length: this.#replicas(s) }, (_, r) => ({ service: s.name, instance: `${s.name}-${r + 1}`, address: `127.0.0.1:${adminPort(s, options.httpBasePort, r)}` })),
+    );
+    this.observability = await LocalObservability.start({ ...options.observability, rootDir: options.rootDir, dataDir: options.dataDir, log: options.log }, targets);
+
     for (const service of SERVICES) {
       const count = this.#replicas(service);
       for (let replica = 0; replica < count; replica++) {
@@ -237,6 +250,7 @@ export class LocalSystem {
           INSTANCE_ID: `${service.name}-${replica + 1}`,
           ...(service.database ? { DATABASE_URL: databaseUrls.get(databaseName(service.name))! } : {}),
           ...service.env(addresses),
+          ...this.observability.serviceEnv(service.name),
           ...options.serviceEnv?.[service.name],
         };
         const child = await ManagedProcess.start(label, process.execPath, serviceCommand(service.name, options.runtime ?? 'sources'), {

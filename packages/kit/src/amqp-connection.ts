@@ -102,6 +102,26 @@ export class AmqpConnection {
   }
 
   /**
+   * The messages waiting in each queue, read with passive declares on a short-lived channel (metrics
+   * ask at scrape time); undefined while disconnected. A queue that does not exist closes that
+   * channel, so the queues after it are left out.
+   */
+  async queueDepths(queues: readonly string[]): Promise<Map<string, number> | undefined> {
+    const model = this.#model;
+    if (!model) return undefined;
+    const channel = await model.createChannel();
+    channel.on('error', () => undefined);
+    const depths = new Map<string, number>();
+    try {
+      for (const queue of queues) depths.set(queue, (await channel.checkQueue(queue)).messageCount);
+    } catch {
+      // the queue is missing: the channel is gone, and so are the rest
+    }
+    await channel.close().catch(() => undefined);
+    return depths;
+  }
+
+  /**
    * Publishes one persistent message and resolves when the broker confirmed it, without waiting for
    * the confirms of earlier publishes. Rejects with a 503 UnavailableError while disconnected, when the
    * broker nacks the message, or when the channel closes before the confirm, so callers (the outbox

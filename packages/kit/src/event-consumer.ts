@@ -3,6 +3,7 @@ import type { Channel, ConsumeMessage } from 'amqplib';
 import { Counter, type Registry } from 'prom-client';
 import type { AmqpConnection, TopologySetup } from './amqp-connection.js';
 import { AppError } from './errors.js';
+import { registerQueueMetrics } from './event-metrics.js';
 import type { Logger } from './log.js';
 import { sharedMetric } from './metrics.js';
 
@@ -252,4 +253,14 @@ export function registerEventConsumer<E extends DecodedEvent>(options: EventCons
 
   connection.declare(declareEventTopology(topology));
   connection.consume({ queue: topology.queue, prefetch: options.prefetch, onMessage });
+  if (registry) registerQueueMetrics(registry, connection, topologyQueues(topology));
+}
+
+/** Every queue of a consumer's topology, with its kind (for the queue depth metrics). */
+function topologyQueues(topology: EventTopology): Map<string, 'service' | 'retry' | 'dead_letter'> {
+  return new Map([
+    [topology.queue, 'service'],
+    ...topology.retryDelaysMs.map((_, i) => [retryQueue(topology.queue, i + 1), 'retry'] as const),
+    [deadLetterQueue(topology.queue), 'dead_letter'],
+  ]);
 }

@@ -1,6 +1,7 @@
 import { AmqpConnection } from './amqp-connection.js';
 import { pause, throwIfStopping } from './backoff.js';
 import { declareEventExchange } from './event-consumer.js';
+import { registerOutboxMetrics } from './event-metrics.js';
 import { pruneInbox } from './inbox.js';
 import type { ShutdownStep } from './lifecycle.js';
 import type { Logger } from './log.js';
@@ -77,6 +78,7 @@ export async function startEventing(
       retentionMs: config.OUTBOX_RETENTION_MS ?? 3_600_000,
     }).start();
     stop.push({ name: 'outbox relay', run: () => relay.stop() });
+    registerOutboxMetrics(deps.metrics.registry, deps.pool);
   }
   if (options.consumers) {
     const retention = config.INBOX_RETENTION_MS ?? 3_600_000;

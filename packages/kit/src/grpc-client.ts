@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Metadata, credentials, status, type ChannelCredentials, type ChannelOptions, type Client, type ServiceDefinition, type ServiceError } from '@grpc/grpc-js';
 import type { MethodDefinition } from '@grpc/proto-loader';
-import { Histogram, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { KEEPALIVE } from './grpc-keepalive.js';
-import { sharedMetric } from './metrics.js';
+import { DeadlineError } from './errors.js';
+import { grpcClientMetrics, type GrpcCallMetrics } from './grpc-metrics.js';
 import type { MethodName } from './grpc-server.js';
 import { fromServiceError } from './grpc-status.js';
 import { REQUEST_ID_HEADER } from './identity.js';
@@ -77,22 +78,6 @@ export function channelOptions(serviceName: string, maxAttempts: number): Channe
   };
 }
 
-function histogram(registry: Registry): Histogram<'dependency' | 'method' | 'code'> {
-  const name = 'grpc_client_handled_seconds';
-  return sharedMetric(
-    registry,
-    name,
-    (): Histogram<'dependency' | 'method' | 'code'> =>
-      new Histogram({
-        name,
-        help: 'Duration of outgoing gRPC calls, by dependency, method and status code.',
-        labelNames: ['dependency', 'method', 'code'] as const,
-        buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-        registers: [registry],
-      }),
-  );
-}
-
 /**
  * A typed gRPC client: every call has a deadline and returns a promise; a failure rejects with the
  * AppError the dependency meant (through the one status table), so call sites translate nothing.
@@ -100,9 +85,7 @@ function histogram(registry: Registry): Histogram<'dependency' | 'method' | 'cod
 export class GrpcClient<D extends ServiceDefinition> {
   readonly #client: Client;
   readonly #definition: D;
-  readonly #duration: Histogram<'dependency' | 'method' | 'code'> | undefined;
-  /** Histogram children by method and code: observing through a child skips hashing the labels per call. */
-  readonly #observers = new Map<string, { observe(seconds: number): void }>();
+  readonly #metrics: GrpcCallMetrics | undefined;
 
   constructor(
     ctor: ClientConstructor<D>,
@@ -111,7 +94,7 @@ export class GrpcClient<D extends ServiceDefinition> {
     // Plain HTTP/2 inside the cluster; encryption between pods belongs to the mesh or CNI if wanted.
     this.#client = new ctor(options.target, credentials.createInsecure(), channelOptions(options.serviceName, options.maxAttempts));
     this.#definition = ctor.service;
-    this.#duration = options.registry && histogram(options.registry);
+    this.#metrics = options.registry && grpcClientMetrics(options.registry);
   }
 
   /** Calls a unary method with a deadline. */
@@ -121,6 +104,8 @@ export class GrpcClient<D extends ServiceDefinition> {
     metadata.set(REQUEST_ID_HEADER, callOptions.requestId ?? randomUUID());
     const own = Date.now() + (callOptions.deadlineMs ?? this.options.deadlineMs);
     const deadline = new Date(Math.min(own, callOptions.deadline?.getTime() ?? Infinity));
+    // A call whose budget is already spent is not made: its caller has given up, or will before an answer.
+    if (deadline.getTime() <= Date.now()) throw new DeadlineError('deadline_exceeded', `No time was left to call ${this.options.dependency} ${method}.`);
     const started = process.hrtime.bigint();
     // Fetching the token (rarely: it is kept for minutes) counts against the call's deadline.
     if (this.options.token) metadata.set('authorization', `Bearer ${await this.options.token()}`);
@@ -133,7 +118,7 @@ export class GrpcClient<D extends ServiceDefinition> {
         metadata,
         { deadline },
         (err: ServiceError | null, response?: unknown) => {
-          this.#observe(method, status[err ? err.code : status.OK], Number(process.hrtime.bigint() - started) / 1e9);
+          this.#metrics?.observe(spec.path, status[err ? err.code : status.OK], Number(process.hrtime.bigint() - started) / 1e9);
           if (err) reject(fromServiceError(err, this.options.dependency));
           else resolve(response as ResponseOf<D[M]>);
         },
@@ -141,13 +126,6 @@ export class GrpcClient<D extends ServiceDefinition> {
     });
   }
 
-  #observe(method: string, code: string, seconds: number): void {
-    if (!this.#duration) return;
-    const key = `${method} ${code}`;
-    let observer = this.#observers.get(key);
-    if (!observer) this.#observers.set(key, (observer = this.#duration.labels({ dependency: this.options.dependency, method, code })));
-    observer.observe(seconds);
-  }
 
   close(): void {
     this.#client.close();

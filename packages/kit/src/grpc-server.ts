@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { Metadata, Server, ServerUnaryCall, ServiceDefinition, UntypedServiceImplementation, sendUnaryData } from '@grpc/grpc-js';
 import type { MethodDefinition } from '@grpc/proto-loader';
 import type { HealthImplementation } from 'grpc-health-check';
-import { Histogram, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { KEEPALIVE } from './grpc-keepalive.js';
-import { sharedMetric } from './metrics.js';
+import { grpcServerMetrics, type GrpcCallMetrics } from './grpc-metrics.js';
 import { REQUEST_ID_HEADER } from './identity.js';
 import type { Logger } from './log.js';
 import type { Readiness } from './readiness.js';
@@ -43,22 +43,6 @@ export interface GrpcServerOptions {
   maxConnectionAgeGraceMs: number;
 }
 
-function histogram(registry: Registry): Histogram<'method' | 'code'> {
-  const name = 'grpc_server_handled_seconds';
-  return sharedMetric(
-    registry,
-    name,
-    (): Histogram<'method' | 'code'> =>
-      new Histogram({
-        name,
-        help: 'Duration of gRPC calls handled, by full method name and status code.',
-        labelNames: ['method', 'code'] as const,
-        buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-        registers: [registry],
-      }),
-  );
-}
-
 /** Status codes by number, as grpc-js numbers them (names for logs and metric labels). */
 const OK = 0;
 const INTERNAL = 13;
@@ -85,13 +69,11 @@ export class GrpcServer {
   #server: Server | undefined;
   #health: HealthImplementation | undefined;
   readonly #services: Array<{ name: string; definition: ServiceDefinition; implementation: UntypedServiceImplementation }> = [];
-  readonly #duration: Histogram<'method' | 'code'>;
-  /** Histogram children by method and code: observing through a child skips hashing the labels per call. */
-  readonly #observers = new Map<string, { observe(seconds: number): void }>();
+  readonly #metrics: GrpcCallMetrics;
   #draining = false;
 
   constructor(private readonly options: GrpcServerOptions) {
-    this.#duration = histogram(options.registry);
+    this.#metrics = grpcServerMetrics(options.registry);
     options.readiness.onDraining(() => {
       this.#draining = true;
       this.#setStatus('NOT_SERVING');
@@ -164,13 +146,6 @@ export class GrpcServer {
     for (const { name } of this.#services) this.#health.setStatus(name, state);
   }
 
-  #observe(method: string, code: string, seconds: number): void {
-    const key = `${method} ${code}`;
-    let observer = this.#observers.get(key);
-    if (!observer) this.#observers.set(key, (observer = this.#duration.labels({ method, code })));
-    observer.observe(seconds);
-  }
-
   async #handle(path: string, handler: Unary<unknown, unknown>, call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>): Promise<void> {
     const { grpc, toServiceError } = this.#loaded!;
     const started = process.hrtime.bigint();
@@ -201,7 +176,7 @@ export class GrpcServer {
     } finally {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const name = grpc.status[code] ?? String(code);
-      this.#observe(path, name, seconds);
+      this.#metrics.observe(path, name, seconds);
       const level = code === OK ? 'debug' : 'info';
       if (root.isLevelEnabled(level)) context.log[level]({ code: name, durationMs: Math.round(seconds * 1e4) / 10 }, 'gRPC call finished');
     }

@@ -4,6 +4,8 @@ import type { Logger } from './log.js';
 import { sharedMetric } from './metrics.js';
 import { PgListener } from './pg-listener.js';
 import { withTransaction, type Pool, type PoolClient } from './postgres.js';
+import { withStoredTrace } from './tracing/context.js';
+import { outboxTraceHeaders } from './tracing/outbox-trace.js';
 
 const CHANNEL = 'outbox';
 
@@ -26,7 +28,8 @@ export async function enqueueOutbox(db: PoolClient, message: OutboxMessage): Pro
   await db.query(
     `WITH queued AS (INSERT INTO outbox (id, routing_key, payload, headers) VALUES ($1, $2, $3, $4) RETURNING id)
      SELECT pg_notify('${CHANNEL}', '') FROM queued`,
-    [message.id, message.routingKey, JSON.stringify(message.payload), JSON.stringify(message.headers ?? {})],
+    // The trace context of this transaction, so the relay's publish and the consumers continue its trace.
+    [message.id, message.routingKey, JSON.stringify(message.payload), JSON.stringify({ ...message.headers, ...outboxTraceHeaders(message) })],
   );
 }
 
@@ -142,14 +145,14 @@ export class OutboxRelay {
       );
       const outcomes = await Promise.allSettled(
         rows.map((row) =>
-          amqp.publish(exchange, row.routing_key, Buffer.from(JSON.stringify(row.payload)), {
+          withStoredTrace(row.headers, () => amqp.publish(exchange, row.routing_key, Buffer.from(JSON.stringify(row.payload)), {
             messageId: row.id,
             type: row.payload.type,
             appId: row.payload.source,
             contentType: 'application/json',
             timestamp: Math.floor(Date.parse(row.payload.time) / 1000),
             headers: row.headers,
-          }),
+          })),
         ),
       );
       const confirmed = rows.filter((_, i) => outcomes[i]!.status === 'fulfilled').map((row) => row.id);

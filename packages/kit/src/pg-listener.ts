@@ -1,7 +1,9 @@
 import pg from 'pg';
 import { backoffDelay, pause } from './backoff.js';
 import type { Logger } from './log.js';
+import { splitNotifyPayload } from './pg-notify.js';
 import { connectClient, dropClient } from './postgres.js';
+import { withStoredTrace } from './tracing/context.js';
 
 export interface PgListenerOptions {
   databaseUrl: string;
@@ -9,7 +11,7 @@ export interface PgListenerOptions {
   /** Shown in pg_stat_activity. */
   applicationName: string;
   log: Logger;
-  /** Every NOTIFY on the channel, with its payload. */
+  /** Every NOTIFY on the channel, with its payload; run in the trace context notify() sent with it. */
   onNotify: (payload: string | undefined) => void;
   /** After every (re)connect: whatever was committed while not listening must be caught up. */
   onListening: () => void;
@@ -59,7 +61,10 @@ export class PgListener {
       });
       try {
         await connectClient(client, stopping, 'connecting to LISTEN');
-        client.on('notification', (message) => this.options.onNotify(message.payload));
+        client.on('notification', (message) => {
+          const { payload, headers } = splitNotifyPayload(message.payload);
+          withStoredTrace(headers, () => this.options.onNotify(payload));
+        });
         await client.query(`LISTEN ${channel}`);
         failures = 0;
         this.options.onListening();

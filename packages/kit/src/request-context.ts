@@ -3,6 +3,7 @@ import type { Middleware } from 'koa';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import { REQUEST_ID_HEADER } from './identity.js';
+import { activeTrace } from './tracing/context.js';
 
 /** What every request's ctx.state carries (Koa's DefaultState is augmented with it). */
 export interface RequestContextState {
@@ -35,10 +36,12 @@ export function requestContext(log: Logger, metrics: Metrics): Middleware {
     const incoming = ctx.get(REQUEST_ID_HEADER);
     const requestId = REQUEST_ID.test(incoming) ? incoming : randomUUID();
     const trace = TRACEPARENT.exec(ctx.get('traceparent'));
-    const traceId = trace?.[1] ?? randomBytes(16).toString('hex');
+    // With tracing on, the trace is the server span's (the one pino's trace_id names), else the caller's or a new one.
+    const active = activeTrace();
+    const traceId = active?.traceId ?? trace?.[1] ?? randomBytes(16).toString('hex');
     ctx.state.requestId = requestId;
     ctx.state.traceId = traceId;
-    ctx.state.traceparent = `00-${traceId}-${randomBytes(8).toString('hex')}-${trace?.[3] ?? '01'}`;
+    ctx.state.traceparent = active?.traceparent ?? `00-${traceId}-${randomBytes(8).toString('hex')}-${trace?.[3] ?? '01'}`;
     ctx.state.log = log.child({ reqId: requestId, traceId });
     ctx.set(REQUEST_ID_HEADER, requestId);
 

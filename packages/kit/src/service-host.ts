@@ -10,6 +10,10 @@ import { createMetrics, type Metrics } from './metrics.js';
 import { migrate } from './migrate.js';
 import { createPool, databaseCheck, waitForDatabase, type Pool } from './postgres.js';
 import { Readiness } from './readiness.js';
+import { flushTraces } from './tracing/flush.js';
+
+/** The most a stopping service waits to hand its last spans to the collector. */
+const TRACE_FLUSH_MS = 2_000;
 
 interface HostConfig {
   /** The public API's port; a service without a public HTTP API (payments) has none. */
@@ -79,7 +83,11 @@ export async function hostService(config: Readonly<HostConfig>, log: Logger, opt
     ? createPool(config.DATABASE_URL, log, { applicationName: options.name, max: config.DATABASE_POOL_MAX, statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS })
     : undefined;
   const steps: ShutdownStep[] = [];
-  const last: ShutdownStep[] = [{ name: 'admin', run: () => closeServer(admin) }];
+  // The admin listener closes last of all, then the spans still batched are sent (a no-op without tracing).
+  const last: ShutdownStep[] = [
+    { name: 'admin', run: () => closeServer(admin) },
+    { name: 'traces', run: () => flushTraces(TRACE_FLUSH_MS) },
+  ];
   if (pool) last.unshift({ name: 'database', run: () => pool.end() });
   try {
     if (pool) {

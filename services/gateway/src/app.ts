@@ -68,7 +68,7 @@ export function createApp(deps: GatewayDeps): Koa {
     rawBody: true,
     trustedProxies: config.TRUSTED_PROXIES,
     routes: (router) => {
-      proxyRoutes(router, deps.upstreams, guards, deps.readiness);
+      proxyRoutes(router, deps.upstreams, guards, deps.readiness, { timeoutMs: config.UPSTREAM_TIMEOUT_MS, registry: deps.metrics.registry });
       sessionRoutes(router, deps.upstreams, guards);
     },
   });

@@ -12,6 +12,7 @@ import type { Config } from './config.js';
 import { connectDependencies } from './dependencies/clients.js';
 import { DECISION_AFTER_COMMIT } from './domain/decisions.js';
 import { Ordering } from './domain/ordering.js';
+import { registerOrderMetrics } from './observability/order-metrics.js';
 
 /** Wires orders (event store, outbox relay, gRPC clients, expiry sweeper, HTTP) and starts listening. */
 export function startOrders(config: Readonly<Config>, log: Logger, start: StartOptions = {}): Promise<StartedService> {
@@ -36,6 +37,7 @@ export function startOrders(config: Readonly<Config>, log: Logger, start: StartO
         },
       });
       const events = await startEventing(config, { log, metrics, readiness, pool: pool!, signal }, { service: 'orders', relay: true });
+      registerOrderMetrics(metrics.registry, pool!);
       const sweeper = startPeriodic({ name: 'expiry sweeper', intervalMs: config.EXPIRY_SWEEP_INTERVAL_MS, log, run: () => ordering.expireOverdue() });
       return {
         app: createApp({ config, log, metrics, readiness, pool: pool!, ordering, requireUser: requireUserToken }),

@@ -2,10 +2,14 @@ import { METHODS } from 'node:http';
 import type { Readable } from 'node:stream';
 import type Router from '@koa/router';
 import type { Middleware, ParameterizedContext } from 'koa';
+import type { Registry } from 'prom-client';
+import { DEADLINE_HEADER, deadlineHeader } from '@switchyard/kit/deadline';
 import { REQUEST_ID_HEADER } from '@switchyard/kit/identity';
 import type { Readiness } from '@switchyard/kit/readiness';
+import { manualTraceparent } from '@switchyard/kit/tracing/context';
 import type { Upstream } from '../upstream/upstream.js';
 import type { StreamCaps } from './stream-caps.js';
+import { upstreamMetrics, type UpstreamMetrics } from './upstream-metrics.js';
 
 /** One public route and where it goes. */
 export interface ProxyRoute {
@@ -20,6 +24,16 @@ export interface ProxyRoute {
   stream?: boolean;
   /** A stricter per-address rate limit of its own, on top of the general ones. */
   limit?: 'sessions' | 'registrations';
+  /** The route's budget when it differs from the gateway's UPSTREAM_TIMEOUT_MS. */
+  timeoutMs?: number;
+}
+
+/** What every proxied route shares. */
+export interface ProxyOptions {
+  /** The budget of a route without one of its own (UPSTREAM_TIMEOUT_MS). */
+  timeoutMs: number;
+  /** Where the per-upstream request metrics go. */
+  registry: Registry;
 }
 
 /** The public API: every route the gateway exposes, in one table. */
@@ -56,7 +70,7 @@ function upstreamHeaders(ctx: ParameterizedContext): Record<string, string> {
     if (value) headers[name] = value;
   }
   headers[REQUEST_ID_HEADER] = ctx.state.requestId;
-  headers.traceparent = ctx.state.traceparent;
+  Object.assign(headers, manualTraceparent(ctx.state.traceparent));
   if (ctx.state.token) headers.authorization = `Bearer ${ctx.state.token}`;
   return headers;
 }
@@ -98,17 +112,28 @@ function proxyStream(route: ProxyRoute, upstream: Upstream, openStreams: Set<Rea
   };
 }
 
-function proxy(route: ProxyRoute, upstream: Upstream): Middleware {
+/**
+ * Proxies one request within the route's budget: the budget is the request's deadline, sent on as
+ * x-request-timeout-ms so the service gives its own calls no more than what is left of it.
+ */
+function proxy(route: ProxyRoute, upstream: Upstream, options: ProxyOptions, metrics: UpstreamMetrics): Middleware {
+  const timeoutMs = route.timeoutMs ?? options.timeoutMs;
   return async (ctx) => {
     const target = fillParams(route.target, (ctx as unknown as { params: Record<string, string> }).params ?? {});
     const headers = upstreamHeaders(ctx);
-    const res = await upstream.request({
-      method: route.method,
-      path: ctx.querystring ? `${target}?${ctx.querystring}` : target,
-      headers,
-      body: ctx.request.rawBody,
-      idempotent: IDEMPOTENT_METHODS.has(route.method) || headers['idempotency-key'] !== undefined,
-    });
+    headers[DEADLINE_HEADER] = deadlineHeader(Date.now() + timeoutMs);
+    const res = await metrics.measure(upstream.name, route, () =>
+      upstream.request(
+        {
+          method: route.method,
+          path: ctx.querystring ? `${target}?${ctx.querystring}` : target,
+          headers,
+          body: ctx.request.rawBody,
+          idempotent: IDEMPOTENT_METHODS.has(route.method) || headers['idempotency-key'] !== undefined,
+        },
+        timeoutMs,
+      ),
+    );
     copyResponseHeaders(ctx, res.headers);
     ctx.status = res.status;
     ctx.body = res.status === 204 || res.status === 304 ? null : res.body;
@@ -134,13 +159,14 @@ export interface EdgeGuards {
  * Registers every route of the table on the router behind its guards (shedding, rate limits,
  * authentication); open streams end when the gateway drains.
  */
-export function proxyRoutes(router: Router, upstreams: ReadonlyMap<string, Upstream>, guards: EdgeGuards, readiness: Readiness): void {
+export function proxyRoutes(router: Router, upstreams: ReadonlyMap<string, Upstream>, guards: EdgeGuards, readiness: Readiness, options: ProxyOptions): void {
   const openStreams = new Set<Readable>();
+  const metrics = upstreamMetrics(options.registry);
   readiness.onDraining(() => openStreams.forEach((stream) => stream.destroy()));
   for (const route of ROUTES) {
     const upstream = upstreams.get(route.upstream);
     if (!upstream) throw new Error(`route ${route.path} names unknown upstream ${route.upstream}`);
-    const handler = route.stream ? proxyStream(route, upstream, openStreams, guards.streams, readiness) : proxy(route, upstream);
+    const handler = route.stream ? proxyStream(route, upstream, openStreams, guards.streams, readiness) : proxy(route, upstream, options, metrics);
     const handlers: Middleware[] = [
       guards.shed,
       guards.limitAddress,

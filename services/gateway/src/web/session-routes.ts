@@ -6,6 +6,7 @@ import type { BrowserSession } from '@switchyard/contracts/public-api';
 import { UnauthorizedError } from '@switchyard/kit/errors';
 import { REQUEST_ID_HEADER } from '@switchyard/kit/identity';
 import type { EdgeGuards } from '../http/proxy-routes.js';
+import { manualTraceparent } from '@switchyard/kit/tracing/context';
 import type { Upstream } from '../upstream/upstream.js';
 import { clearedSessionCookie, csrfTokenFor, requireCsrfToken, sessionCookie, sessionTokenOf } from './cookie-session.js';
 
@@ -32,7 +33,7 @@ export function sessionRoutes(router: Router, upstreams: ReadonlyMap<string, Ups
     const res = await users.request({
       method: 'POST',
       path: '/sessions',
-      headers: { 'content-type': ctx.get('content-type'), [REQUEST_ID_HEADER]: ctx.state.requestId, traceparent: ctx.state.traceparent },
+      headers: { 'content-type': ctx.get('content-type'), [REQUEST_ID_HEADER]: ctx.state.requestId, ...manualTraceparent(ctx.state.traceparent) },
       body: ctx.request.rawBody,
       idempotent: false,
     });

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { BadRequestError, UnauthorizedError } from '@switchyard/kit/errors';
 import type { Pool } from '@switchyard/kit/postgres';
 import type { Readiness } from '@switchyard/kit/readiness';
+import { inSpan } from '@switchyard/kit/tracing/context';
 import { parseInput } from '@switchyard/kit/validate';
 import type { LiveFeed } from '../live/live-feed.js';
 import { latestSeq, listNewestFirst, type StoredNotification } from '../notifications/notification-store.js';
@@ -66,6 +67,9 @@ export function notificationRoutes(router: Router, deps: { pool: Pool; feed: Liv
       stream.write(sseFrame(stored));
       sent = stored.seq;
     };
+    // A push is a span in the trace of the event that caused it (the NOTIFY carried its context);
+    // inSpan runs `send` at once, so the order of pushes stays the order of calls.
+    const push = (batch: StoredNotification[]) => inSpan('sse push', { 'switchyard.sse.events': batch.length }, () => batch.forEach(send));
     // Catching up: one query at a time per stream; a wake-up during a query runs one more afterwards.
     const pump = () => {
       if (pumping) {
@@ -77,7 +81,7 @@ export function notificationRoutes(router: Router, deps: { pool: Pool; feed: Liv
           again = false;
           for (;;) {
             const batch = await feed.catchUp(userId, sent, 100);
-            batch.forEach(send);
+            if (batch.length > 0) await push(batch);
             if (batch.length < 100) break;
           }
         } while (again && !stream.writableEnded);
@@ -91,7 +95,7 @@ export function notificationRoutes(router: Router, deps: { pool: Pool; feed: Liv
     const unsubscribe = feed.subscribe(userId, (delivery) => {
       if (sent < 0) return;
       if ('stored' in delivery && delivery.stored.seq <= sent) return;
-      if ('stored' in delivery && delivery.stored.seq === sent + 1 && !pumping) send(delivery.stored);
+      if ('stored' in delivery && delivery.stored.seq === sent + 1 && !pumping) void push([delivery.stored]);
       else pump();
     });
     const close = () => {

@@ -1,3 +1,4 @@
+import { notify } from '@switchyard/kit/pg-notify';
 import type { Pool, PoolClient } from '@switchyard/kit/postgres';
 
 /** A notification as the API shows it. */
@@ -81,7 +82,7 @@ export async function insertNotification(db: PoolClient, input: NewNotification)
     input.orderId ?? null,
     input.eventId,
   ]);
-  await db.query('SELECT pg_notify($1, $2)', [NOTIFY_CHANNEL, notifyPayload(input.userId, seq)]);
+  await notify(db, NOTIFY_CHANNEL, notifyPayload(input.userId, seq));
   return seq;
 }
 

@@ -12,11 +12,12 @@ import { placeOrder } from './place-order.js';
 export type { OrderingSettings } from './decisions.js';
 export type { Card } from './pay-order.js';
 
-/** Who is asking, and the trace to carry into events. */
+/** Who is asking, the trace to carry into events, and the deadline of the calls made for the request. */
 export interface Caller {
   userId: string;
   requestId: string;
   trace: TraceHeaders;
+  deadline?: Date | undefined;
 }
 
 /** The order saga: place (reserve stock), pay (charge), cancel, expire; one file per decision. */

@@ -46,7 +46,7 @@ export async function payOrder(ctx: OrderingContext, caller: Caller, state: Orde
     payment = await ctx.deps.payments.call(
       'Charge',
       { orderId: order.id, amountCents: order.totalCents, currency: order.currency, card },
-      { deadlineMs: ctx.settings.paymentDeadlineMs, requestId: caller.requestId },
+      { deadlineMs: ctx.settings.paymentDeadlineMs, requestId: caller.requestId, deadline: caller.deadline },
     );
   } catch (err) {
     if (err instanceof AppError && DECLINE_REASONS.has(err.code)) {

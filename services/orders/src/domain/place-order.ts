@@ -26,7 +26,7 @@ export async function placeOrder(ctx: OrderingContext, caller: Caller, key: stri
   // A continued key's earlier attempt may have reserved before it failed or died: never forget it.
   let mayBeReserved = claim.continued;
   try {
-    const call = { requestId: caller.requestId };
+    const call = { requestId: caller.requestId, deadline: caller.deadline };
     await ctx.deps.users.call('GetUser', { id: caller.userId }, call);
     const products = await Promise.all(items.map((item) => ctx.deps.catalog.call('GetProduct', { id: item.productId }, call)));
     const currencies = new Set(products.map((p) => p.currency));

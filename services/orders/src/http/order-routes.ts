@@ -1,8 +1,10 @@
 import type Router from '@koa/router';
 import type { ParameterizedContext } from 'koa';
 import { z } from 'zod';
+import { DEADLINE_HEADER, incomingDeadline } from '@switchyard/kit/deadline';
 import { BadRequestError, NotFoundError, UnauthorizedError } from '@switchyard/kit/errors';
 import type { Pool } from '@switchyard/kit/postgres';
+import { annotateSpan } from '@switchyard/kit/tracing/context';
 import { pageQuery, parseInput, uuid } from '@switchyard/kit/validate';
 import { readEvents } from '../domain/event-store.js';
 import { findOwnOrder, listOwnOrders } from '../domain/order-reads.js';
@@ -30,12 +32,23 @@ const payBody = z.object({
   }),
 });
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+/** The span attribute that names the order a request acts on (`npm run trace -- <orderId>` finds it). */
+const ORDER_ID = 'switchyard.order.id';
 
-/** The user a verified token names (requireUser runs before every orders route). */
+/**
+ * The user a verified token names (requireUser runs before every orders route), and the request's
+ * deadline: what is left of the gateway's budget, less a margin to answer in, bounds every gRPC call
+ * made for the request.
+ */
 function caller(ctx: ParameterizedContext): Caller {
   const user = uuidField.safeParse(ctx.state.userId);
   if (!user.success) throw new UnauthorizedError('unauthenticated', 'This endpoint needs an authenticated user.');
-  return { userId: user.data, requestId: ctx.state.requestId, trace: { traceparent: ctx.state.traceparent, 'x-request-id': ctx.state.requestId } };
+  return {
+    userId: user.data,
+    requestId: ctx.state.requestId,
+    trace: { traceparent: ctx.state.traceparent, 'x-request-id': ctx.state.requestId },
+    deadline: incomingDeadline(ctx.get(DEADLINE_HEADER)),
+  };
 }
 
 /** The orders REST API (always on behalf of the user the gateway verified). */
@@ -47,6 +60,7 @@ export function orderRoutes(router: Router, ordering: Ordering, pool: Pool): voi
     if (!IDEMPOTENCY_KEY.test(key)) throw new BadRequestError('invalid_idempotency_key', 'The Idempotency-Key must be 1-255 visible ASCII characters.');
     const { items } = parseInput(placeBody, ctx.request.body);
     const response = await ordering.place(who, key, items);
+    annotateSpan({ [ORDER_ID]: (response.body as { id?: string }).id ?? '' });
     ctx.status = response.status;
     ctx.body = response.body;
   });
@@ -71,6 +85,7 @@ export function orderRoutes(router: Router, ordering: Ordering, pool: Pool): voi
 
   router.post('/orders/:id/pay', async (ctx) => {
     const id = parseInput(uuidField, ctx.params.id);
+    annotateSpan({ [ORDER_ID]: id });
     const who = caller(ctx);
     const { card } = parseInput(payBody, ctx.request.body);
     ctx.body = await ordering.pay(who, id, card);
@@ -78,6 +93,7 @@ export function orderRoutes(router: Router, ordering: Ordering, pool: Pool): voi
 
   router.post('/orders/:id/cancel', async (ctx) => {
     const id = parseInput(uuidField, ctx.params.id);
+    annotateSpan({ [ORDER_ID]: id });
     ctx.body = await ordering.cancel(caller(ctx), id);
   });
 }

@@ -1,0 +1,206 @@
+/**
+ * What tracing costs, A/B in one run (`npm run bench:tracing`). Two local systems run side by side,
+ * identical but for tracing: in "on" every service traces at 100 % sampling and exports OTLP/HTTP
+ * (protobuf, as in production) to a sink in this process that reads and discards every export; in
+ * "off" no endpoint is set and the bootstrap loads nothing. They are measured in alternating rounds,
+ * so both see the same machine (it is shared and busy: single rounds vary, the medians are reported):
+ *
+ * - gateway throughput: wrk, GET /api/products/:id through the gateway to catalog and Postgres;
+ * - order placement: POST /api/orders through the gateway (orders → users, catalog ×2, Postgres, outbox),
+ *   a few at a time, p50 and p99 of every round's latencies;
+ * - memory: every service's resident set after the rounds;
+ * - start-up: the compiled gateway (as in the image) from spawn to a ready /readyz, without the
+ *   bootstrap, with it but no endpoint (the chart's default), and tracing on.
+ *
+ * Options (environment): BENCH_ROUNDS (4), BENCH_WRK_SECONDS (10), BENCH_WRK_CONNECTIONS (16),
+ * BENCH_ORDERS (120 per round), BENCH_ORDER_CONCURRENCY (4).
+ */
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import pg from 'pg';
+import { ManagedProcess } from '@switchyard/devstack/managed-process';
+import { SERVICES, TRACING_BOOTSTRAP } from '@switchyard/devstack/service-catalog';
+import { LocalSystem } from '@switchyard/devstack/system';
+import { createLogger } from '@switchyard/kit/log';
+import { freePort, freeSystemPorts } from '../test/support/ports.js';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const log = createLogger({ service: 'bench', level: 'info' });
+const setting = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const ROUNDS = setting('BENCH_ROUNDS', 4);
+const WRK_SECONDS = setting('BENCH_WRK_SECONDS', 10);
+const WRK_CONNECTIONS = setting('BENCH_WRK_CONNECTIONS', 16);
+const ORDERS = setting('BENCH_ORDERS', 120);
+const ORDER_CONCURRENCY = setting('BENCH_ORDER_CONCURRENCY', 4);
+const PRODUCT = '5eed0000-0000-4000-8000-000000000001';
+
+type Mode = 'off' | 'on';
+
+/** An OTLP/HTTP endpoint that reads every export and answers 200, as a collector would, keeping nothing. */
+async function startSink(): Promise<{ server: Server; url: string; exports: () => number; bytes: () => number }> {
+  let exports = 0;
+  let bytes = 0;
+  const server = createServer((req, res) => {
+    req.on('data', (chunk: Buffer) => (bytes += chunk.length));
+    req.on('end', () => {
+      exports += 1;
+      res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+    });
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, exports: () => exports, bytes: () => bytes };
+}
+
+const tracingEnv = (sink: string, service: string) => ({ OTEL_EXPORTER_OTLP_ENDPOINT: sink, OTEL_SERVICE_NAME: service, OTEL_TRACES_SAMPLER: 'always_on' });
+
+async function startSystem(mode: Mode, sink: string): Promise<{ system: LocalSystem; dataDir: string; auth: Record<string, string> }> {
+  const ports = await freeSystemPorts();
+  const dataDir = await mkdtemp(join(tmpdir(), `switchyard-bench-${mode}-`));
+  const system = new LocalSystem({
+    rootDir: ROOT,
+    dataDir,
+    ...ports,
+    replicas: {},
+    allowRabbitMqInstall: true,
+    serviceLogLevel: 'warn',
+    log: log.child({ system: mode }),
+    // Only what went wrong reaches the output.
+    onServiceLine: (label, line) => /"level":"(error|fatal)"/.test(line) && process.stderr.write(`${label} ${line}\n`),
+    serviceEnv: mode === 'on' ? Object.fromEntries(SERVICES.map((s) => [s.name, tracingEnv(sink, s.name)])) : {},
+  });
+  try {
+    await system.start();
+  } catch (err) {
+    await rm(dataDir, { recursive: true, force: true });
+    throw err;
+  }
+  // Enough stock that no round runs out.
+  const catalogDb = new URL(system.databaseUrl);
+  catalogDb.pathname = '/switchyard_catalog';
+  const db = new pg.Client({ connectionString: catalogDb.href });
+  await db.connect();
+  await db.query('UPDATE products SET stock = 10000000');
+  await db.end();
+  const email = `bench-${mode}-${Date.now()}@example.com`;
+  const post = (path: string, body: unknown) => fetch(`${system.gatewayUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  await post('/api/users', { email, password: 'long enough password', name: 'Bench' });
+  const session = (await (await post('/api/sessions', { email, password: 'long enough password' })).json()) as { token: string };
+  return { system, dataDir, auth: { authorization: `Bearer ${session.token}` } };
+}
+
+/** wrk's requests per second for one URL. */
+function wrk(url: string): number {
+  const out = execFileSync('wrk', ['-t2', `-c${WRK_CONNECTIONS}`, `-d${WRK_SECONDS}s`, url], { encoding: 'utf8' });
+  const match = /Requests\/sec:\s+([\d.]+)/.exec(out);
+  if (!match) throw new Error(`wrk said:\n${out}`);
+  if (/Non-2xx/.test(out)) throw new Error(`wrk saw errors:\n${out}`);
+  return Number(match[1]);
+}
+
+/** Latencies (ms) of ORDERS placements, ORDER_CONCURRENCY at a time. */
+async function placeOrders(gateway: string, auth: Record<string, string>): Promise<number[]> {
+  const latencies: number[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next++ < ORDERS) {
+      const started = performance.now();
+      const res = await fetch(`${gateway}/api/orders`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json', 'idempotency-key': randomUUID() },
+        body: JSON.stringify({ items: [{ productId: PRODUCT, quantity: 1 }] }),
+      });
+      await res.arrayBuffer();
+      if (res.status !== 201) throw new Error(`an order was answered ${res.status}`);
+      latencies.push(performance.now() - started);
+    }
+  };
+  await Promise.all(Array.from({ length: ORDER_CONCURRENCY }, worker));
+  return latencies;
+}
+
+const percentile = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+};
+const median = (values: number[]) => percentile(values, 50);
+const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+
+/** The compiled gateway, as the image runs it: milliseconds from spawn to /readyz 200, and its RSS then. */
+async function gatewayStartup(variant: 'no bootstrap' | 'bootstrap, no endpoint' | 'tracing on', sink: string): Promise<{ ms: number; rss: number }> {
+  const [http, admin] = [await freePort(), await freePort()];
+  const args = [...(variant === 'no bootstrap' ? [] : ['--import', TRACING_BOOTSTRAP]), 'dist/main.js'];
+  const env = { PATH: process.env.PATH, HTTP_HOST: '127.0.0.1', HTTP_PORT: String(http), ADMIN_PORT: String(admin), LOG_LEVEL: 'warn', ...(variant === 'tracing on' ? tracingEnv(sink, 'gateway') : {}) };
+  const started = performance.now();
+  const child = await ManagedProcess.start('gateway', process.execPath, args, { cwd: join(ROOT, 'services/gateway'), env });
+  try {
+    for (;;) {
+      const ready = await fetch(`http://127.0.0.1:${admin}/readyz`).then((r) => r.status === 200, () => false);
+      if (ready) return { ms: performance.now() - started, rss: rssMb(child.pid) };
+      if (!child.running) throw new Error('the gateway exited');
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  } finally {
+    await child.stop('SIGTERM', 10_000);
+  }
+}
+
+const sink = await startSink();
+const systems: Partial<Record<Mode, Awaited<ReturnType<typeof startSystem>>>> = {};
+try {
+  log.info('starting two local systems (tracing off and on)');
+  systems.off = await startSystem('off', sink.url);
+  systems.on = await startSystem('on', sink.url);
+  const throughput: Record<Mode, number[]> = { off: [], on: [] };
+  const latency: Record<Mode, number[]> = { off: [], on: [] };
+  // A first round of each, unmeasured: JIT, pools, caches.
+  for (const mode of ['off', 'on'] as const) {
+    wrk(`${systems[mode]!.system.gatewayUrl}/api/products/${PRODUCT}`);
+    await placeOrders(systems[mode]!.system.gatewayUrl, systems[mode]!.auth);
+  }
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const mode of round % 2 === 0 ? (['off', 'on'] as const) : (['on', 'off'] as const)) {
+      const { system, auth } = systems[mode]!;
+      const rps = wrk(`${system.gatewayUrl}/api/products/${PRODUCT}`);
+      const orders = await placeOrders(system.gatewayUrl, auth);
+      throughput[mode].push(rps);
+      latency[mode].push(...orders);
+      log.info({ round, mode, rps: Math.round(rps), p50: Math.round(median(orders)), p99: Math.round(percentile(orders, 99)) }, 'round');
+    }
+  }
+  const memory = Object.fromEntries(
+    (['off', 'on'] as const).map((mode) => [mode, Object.fromEntries(systems[mode]!.system.instances.map((i) => [i.service, Math.round(rssMb(i.process.pid))]))]),
+  ) as Record<Mode, Record<string, number>>;
+
+  log.info('compiling the gateway for the start-up measurement');
+  for (const project of ['packages/contracts', 'packages/kit', 'services/gateway']) execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, project, 'tsconfig.build.json')]);
+  const variants = ['no bootstrap', 'bootstrap, no endpoint', 'tracing on'] as const;
+  const startup = Object.fromEntries(variants.map((v) => [v, [] as Array<{ ms: number; rss: number }>])) as Record<(typeof variants)[number], Array<{ ms: number; rss: number }>>;
+  for (let round = 0; round < 5; round++) for (const variant of variants) startup[variant].push(await gatewayStartup(variant, sink.url));
+
+  const row = (cells: Array<string | number>) => cells.map((c, i) => String(c).padStart(i === 0 ? 0 : 12)).join('');
+  const loss = (1 - median(throughput.on) / median(throughput.off)) * 100;
+  const lines = [
+    `tracing overhead: ${ROUNDS} alternating rounds, wrk ${WRK_SECONDS} s x ${WRK_CONNECTIONS} connections, ${ORDERS} orders x ${ORDER_CONCURRENCY} at a time per round`,
+    row(['', 'off', 'on', 'change']),
+    row(['gateway GET product (req/s, median)', Math.round(median(throughput.off)), Math.round(median(throughput.on)), `${(-loss).toFixed(1)} %`]),
+    row(['order placement p50 (ms)', median(latency.off).toFixed(1), median(latency.on).toFixed(1), `${((median(latency.on) / median(latency.off) - 1) * 100).toFixed(1)} %`]),
+    row(['order placement p99 (ms)', percentile(latency.off, 99).toFixed(1), percentile(latency.on, 99).toFixed(1), `${((percentile(latency.on, 99) / percentile(latency.off, 99) - 1) * 100).toFixed(1)} %`]),
+    `throughput per round (req/s): off ${throughput.off.map(Math.round).join(', ')}; on ${throughput.on.map(Math.round).join(', ')}`,
+    `RSS after the rounds (MB), off / on: ${Object.keys(memory.off).map((s) => `${s} ${memory.off[s]}/${memory.on[s]}`).join(', ')}`,
+    `compiled gateway start-up to ready (median of 5 ms, RSS MB): ${variants.map((v) => `${v} ${median(startup[v].map((s) => s.ms)).toFixed(0)} ms ${median(startup[v].map((s) => s.rss)).toFixed(0)} MB`).join('; ')}`,
+    `the sink received ${sink.exports()} exports, ${(sink.bytes() / 1e6).toFixed(1)} MB`,
+  ];
+  process.stdout.write(`\n${lines.join('\n')}\n`);
+} finally {
+  for (const mode of ['on', 'off'] as const) {
+    await systems[mode]?.system.stop();
+    if (systems[mode]) await rm(systems[mode]!.dataDir, { recursive: true, force: true });
+  }
+  sink.server.close();
+}

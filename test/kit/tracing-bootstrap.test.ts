@@ -1,0 +1,94 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { OtlpReceiver } from '@switchyard/devstack/otlp-receiver';
+import { startChild, type ChildService } from '../support/child-service.js';
+import { request } from '../support/http.js';
+import { capturedLogger } from '../support/logs.js';
+
+const bootstrap = suite('the tracing bootstrap (node --import @switchyard/kit/tracing/register)');
+const { log } = capturedLogger('receiver');
+let receiver: OtlpReceiver;
+const children: ChildService[] = [];
+const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
+const CALLER_SPAN = '00f067aa0ba902b7';
+
+bootstrap.before(async () => {
+  receiver = await OtlpReceiver.start({ port: 0, log });
+});
+
+bootstrap.after(async () => {
+  for (const child of children) await child.process.stop('SIGKILL', 1_000);
+  await receiver.stop();
+});
+
+/** The fixture service as a real process, started with the bootstrap like every service. */
+async function startTraced(env: Record<string, string>): Promise<{ child: ChildService; url: string }> {
+  const child = await startChild('test/fixtures/traced-service.ts', { HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'info', INSTANCE_ID: 'traced-7', ...env }, { bootstrap: true });
+  children.push(child);
+  const started = await child.waitForLine((entry) => entry.msg === 'traced started');
+  return { child, url: `http://127.0.0.1:${started.httpPort}` };
+}
+
+const tracingEnv = () => ({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_SERVICE_NAME: 'traced-fixture', OTEL_BSP_SCHEDULE_DELAY: '100' });
+const json = (child: ChildService) => child.lines.flatMap((line) => (line.startsWith('{') ? [JSON.parse(line) as Record<string, unknown>] : []));
+
+bootstrap('continues the caller\'s trace across an outgoing HTTP call, and every log line names its trace and span', async () => {
+  const { child, url } = await startTraced(tracingEnv());
+  const res = await request(`${url}/hello`, { headers: { traceparent: `00-${TRACE}-${CALLER_SPAN}-01` } });
+  assert.is(res.status, 200);
+  await receiver.waitFor(() => receiver.trace(TRACE).length === 5, 10_000);
+  const spans = receiver.trace(TRACE);
+  const byName = (name: string, kind: string) => spans.find((s) => s.name === name && s.kind === kind)!;
+  const hello = byName('GET /hello', 'server');
+  const helloRoute = byName('router - /hello', 'internal');
+  const call = byName('GET', 'client');
+  const downstream = byName('GET /downstream', 'server');
+  const downstreamRoute = byName('router - /downstream', 'internal');
+  // One trace: the caller's span is the parent of the server span, and the chain goes on over the wire.
+  assert.equal(
+    [hello, helloRoute, call, downstream, downstreamRoute].map((s) => s.parentSpanId),
+    [CALLER_SPAN, hello.spanId, helloRoute.spanId, call.spanId, downstream.spanId],
+  );
+  assert.is(res.body.downstream.traceparent, `00-${TRACE}-${call.spanId}-01`);
+  assert.equal([hello.service, hello.instance, hello.attributes['http.route']], ['traced-fixture', 'traced-7', '/hello']);
+  const line = json(child).find((entry) => entry.msg === 'hello')!;
+  assert.equal([line.trace_id, line.span_id, line.traceId], [TRACE, helloRoute.spanId, TRACE]);
+  const finished = json(child).find((entry) => entry.msg === 'request finished' && entry.route === '/hello')!;
+  assert.equal([finished.trace_id, finished.span_id], [TRACE, hello.spanId]);
+});
+
+bootstrap('sends the spans still batched when the service stops', async () => {
+  // A batch delay of ten minutes: only the flush at shutdown can send them.
+  const { child, url } = await startTraced({ ...tracingEnv(), OTEL_BSP_SCHEDULE_DELAY: '600000' });
+  const trace = 'aaaaaaaaaaaaaaaa4bf92f3577b34da6';
+  await request(`${url}/hello`, { headers: { traceparent: `00-${trace}-${CALLER_SPAN}-01` } });
+  assert.is(receiver.trace(trace).length, 0);
+  process.kill(child.process.pid, 'SIGTERM');
+  assert.equal(await child.exited, { code: 0, signal: null });
+  assert.is(receiver.trace(trace).length, 5);
+});
+
+bootstrap('without an OTLP endpoint loads nothing: no spans, no trace_id in logs, the caller\'s trace id kept', async () => {
+  const before = receiver.find('traced-fixture').length;
+  const { child, url } = await startTraced({ OTEL_SERVICE_NAME: 'untraced-fixture' });
+  const trace = 'bbbbbbbbbbbbbbbb4bf92f3577b34da6';
+  const res = await request(`${url}/hello`, { headers: { traceparent: `00-${trace}-${CALLER_SPAN}-01` } });
+  process.kill(child.process.pid, 'SIGTERM');
+  assert.equal(await child.exited, { code: 0, signal: null });
+  const line = json(child).find((entry) => entry.msg === 'hello')!;
+  assert.equal([line.trace_id, line.span_id, line.traceId], [undefined, undefined, trace]);
+  // The request's own traceparent still goes out by hand: same trace, a new span id of this hop.
+  assert.match(res.body.downstream.traceparent, new RegExp(`^00-${trace}-[0-9a-f]{16}-01$`));
+  assert.is(receiver.trace(trace).length, 0);
+  assert.is(receiver.find('traced-fixture').length, before);
+});
+
+bootstrap('stops a process with a malformed OTEL variable: exit 1, naming it', async () => {
+  const child = await startChild('test/fixtures/traced-service.ts', { OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318', OTEL_TRACES_SAMPLER: 'sometimes' }, { bootstrap: true });
+  children.push(child);
+  assert.equal(await child.exited, { code: 1, signal: null });
+  const fatal = json(child).find((entry) => entry.level === 'fatal')!;
+  assert.match(String(fatal.msg), /^invalid tracing configuration: .*OTEL_EXPORTER_OTLP_ENDPOINT: .*; OTEL_TRACES_SAMPLER: /);
+});
+
+bootstrap.run();
