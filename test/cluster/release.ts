@@ -61,10 +61,10 @@ export async function uninstallRelease(kube: Kube, release: Pick<Release, 'name'
   await kube.deleteNamespace(release.namespace);
 }
 
-/** Runs test/e2e against the release's gateway (E2E_BASE_URL); resolves with uvu's counts. */
+/** Runs test/e2e/system.test.ts (the journey through any deployment) against the release's gateway (E2E_BASE_URL); the other e2e suites watch the local system itself. Resolves with uvu's counts. */
 export function runE2e(base: string, out: (line: string) => void): Promise<{ passed: number; failed: number }> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=development', join(ROOT, 'node_modules/uvu/bin.js'), 'test', 'e2e/', '--no-color'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=development', join(ROOT, 'node_modules/uvu/bin.js'), 'test', 'e2e/system', '--no-color'], {
       cwd: ROOT,
       env: { ...process.env, E2E_BASE_URL: base, FORCE_COLOR: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { TRACING_BOOTSTRAP } from '@switchyard/devstack/service-catalog';
 import { startCommand, type ChildService } from '../support/child-service.js';
 import { copyCheckout, isGitCheckout } from '../support/checkout.js';
 import { request } from '../support/http.js';
@@ -67,9 +68,10 @@ async function startReadyStop(clone: string, wrapper: string[], env: Record<stri
   const services = rows.filter((r) => r.admin !== '-');
   assert.equal(services.map((r) => r.name), ['users', 'catalog', 'payments', 'orders', 'notifications', 'gateway']);
   for (const row of services) assert.is((await request(`${row.admin}/readyz`)).status, 200, `${row.name} ready`);
-  // A fresh clone has no dist/: npm start compiled the workspaces and runs every service from them, without tsx.
+  // A fresh clone has no dist/: npm start compiled the workspaces and runs every service from them, without
+  // tsx, behind the tracing bootstrap (compiled too).
   const commands = services.map((r) => readFileSync(`/proc/${r.pids[0]}/cmdline`, 'utf8').split('\0').filter(Boolean).slice(1));
-  assert.equal(commands, services.map((r) => [`services/${r.name}/dist/main.js`]));
+  assert.equal(commands, services.map((r) => ['--import', TRACING_BOOTSTRAP, `services/${r.name}/dist/main.js`]));
   const products = await request(`${rows.find((r) => r.name === 'gateway')!.api}/api/products`);
   assert.is(products.status, 200);
   assert.ok(products.body.items.length > 0);

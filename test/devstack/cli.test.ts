@@ -23,11 +23,16 @@ cli.before(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'switchyard-cli-'));
 });
 
-cli.after(async () => {
+/** Stops a runner a failed test left running (by its pid), so the next test finds its ports free. */
+async function stopLeftRunner(): Promise<void> {
   if (runner?.process.running) {
     process.kill(runner.process.pid, 'SIGTERM');
     await runner.exited;
   }
+}
+
+cli.after(async () => {
+  await stopLeftRunner();
   await rm(dataDir, { recursive: true, force: true });
 });
 
@@ -55,7 +60,7 @@ cli('refuses to start when a port it needs is busy, naming the port', async () =
 cli('starts everything, prints the table, and stops on SIGINT leaving nothing behind', async () => {
   runner = await startRunner();
   const pids = await waitUntilRunning(runner);
-  assert.is(pids.length, 9, 'users, catalog, payments, orders, notifications, gateway, postgres, rabbitmq and epmd');
+  assert.is(pids.length, 10, 'users, catalog, payments, orders, notifications, gateway, postgres, rabbitmq, epmd and prometheus');
   assert.ok(runner.lines.includes(`Switchyard is running. Public API: http://127.0.0.1:${httpBase}/api`));
   const created = await request(`http://127.0.0.1:${httpBase}/api/users`, { method: 'POST', json: { email: 'keep@example.com', password: 'kept across restarts', name: 'Keep' } });
   assert.is(created.status, 201);
@@ -63,7 +68,7 @@ cli('starts everything, prints the table, and stops on SIGINT leaving nothing be
   process.kill(runner.process.pid, 'SIGINT');
   assert.equal(await runner.exited, { code: 0, signal: null });
   assert.equal(pids.filter(isAlive), []);
-  const ports = [0, 1, 2, 3, 5, 1001, 1002, 1004, 2000, 2001, 2002, 2003, 2004, 2005].map((o) => httpBase + o).concat([PORTS.SWITCHYARD_POSTGRES_PORT, PORTS.SWITCHYARD_AMQP_PORT, PORTS.SWITCHYARD_EPMD_PORT].map(Number), Number(PORTS.SWITCHYARD_AMQP_PORT) + 20000);
+  const ports = [0, 1, 2, 3, 5, 1001, 1002, 1004, 2000, 2001, 2002, 2003, 2004, 2005].map((o) => httpBase + o).concat([PORTS.SWITCHYARD_POSTGRES_PORT, PORTS.SWITCHYARD_AMQP_PORT, PORTS.SWITCHYARD_EPMD_PORT, PORTS.SWITCHYARD_OTLP_PORT, PORTS.SWITCHYARD_PROMETHEUS_PORT].map(Number), Number(PORTS.SWITCHYARD_AMQP_PORT) + 20000);
   const listening = [];
   for (const port of ports) if (await isListening(port)) listening.push(port);
   assert.equal(listening, []);
@@ -81,6 +86,7 @@ cli('starts everything, prints the table, and stops on SIGINT leaving nothing be
 });
 
 cli('keeps users across a restart on the same data directory', async () => {
+  await stopLeftRunner();
   runner = await startRunner();
   await waitUntilRunning(runner);
   const session = await request(`http://127.0.0.1:${httpBase}/api/sessions`, { method: 'POST', json: { email: 'keep@example.com', password: 'kept across restarts' } });

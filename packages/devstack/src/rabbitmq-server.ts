@@ -80,6 +80,9 @@ export async function startRabbitMq(options: RabbitMqOptions): Promise<RabbitMqS
   try {
     await waitForPort(epmdPort, 5_000, () => epmd.running);
     broker = await ManagedProcess.start('rabbitmq', RABBITMQ_SERVER, [], {
+      // Erlang writes crash dumps (erl_crash.dump, MnesiaCore.*) into its working directory: the data
+      // folder, never the folder npm start or a test was started from.
+      cwd: dataDir,
       env: {
         PATH: process.env.PATH,
         HOME: join(dataDir, 'home'),
