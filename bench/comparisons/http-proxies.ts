@@ -20,9 +20,10 @@ export const httpProxies: Comparison = {
   description:
     'Closed loop with wrk (2 threads, 50 keep-alive connections): a Koa hello-world on the same Node.js (the ceiling for one Koa process); ' +
     "catalog's GET /products/{id} on its own port (one Postgres query per request); the same through nginx (one worker, keep-alive upstream, " +
-    "the gateway's access-log policy); the same through the gateway (/api/products/{id}).",
+    "the gateway's access-log policy); the same through the gateway (/api/products/{id}), as it is and as it was at the baseline commit " +
+    '(before rate limits, breakers, ejection, shedding and the identity work of issue 14).',
   setup: async (env) => {
-    await Promise.all([env.system('after'), env.koaHello()]);
+    await Promise.all([env.system('after'), env.system('before'), env.koaHello()]);
     await env.nginx();
   },
   variants: () => [
@@ -30,6 +31,7 @@ export const httpProxies: Comparison = {
     { id: 'direct', label: 'catalog direct', measure: async (env) => closedLoopHttp(env, `${(await env.system('after')).service('catalog').url}/products/${PRODUCT}`) },
     { id: 'nginx', label: 'through nginx', measure: async (env) => closedLoopHttp(env, `${await env.nginx()}/api/products/${PRODUCT}`) },
     { id: 'gateway', label: 'through the gateway', measure: async (env) => closedLoopHttp(env, `${(await env.system('after')).gatewayUrl}/api/products/${PRODUCT}`) },
+    { id: 'gatewayBefore', label: 'through the gateway (before)', measure: async (env) => closedLoopHttp(env, `${(await env.system('before')).gatewayUrl}/api/products/${PRODUCT}`) },
   ],
   rows: (m) => [
     { what: 'Koa hello world (same node)', result: `${thousands(m.koa!.rps!)} req/s`, p50: fmtMs(m.koa!.p50), p99: fmtMs(m.koa!.p99), comparedWith: 'the ceiling for one Koa process' },
@@ -41,6 +43,13 @@ export const httpProxies: Comparison = {
       p50: fmtMs(m.gateway!.p50),
       p99: fmtMs(m.gateway!.p99),
       comparedWith: `**${ratio(m.gateway!.rps!, m.nginx!.rps!)} nginx, ${signedMs(m.gateway!.p50! - m.nginx!.p50!)} p50** (target ≥ 0.8×)`,
+    },
+    {
+      what: 'same through the gateway at the baseline commit',
+      result: `${thousands(m.gatewayBefore!.rps!)} req/s`,
+      p50: fmtMs(m.gatewayBefore!.p50),
+      p99: fmtMs(m.gatewayBefore!.p99),
+      comparedWith: `now ${ratio(m.gateway!.rps!, m.gatewayBefore!.rps!)} of it, ${signedMs(m.gateway!.p50! - m.gatewayBefore!.p50!)} p50`,
     },
   ],
 };

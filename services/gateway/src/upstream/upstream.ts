@@ -58,6 +58,13 @@ const MAYBE_SENT = new Set(['ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE']);
 const TIMED_OUT = new Set(['TimeoutError', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'AbortError']);
 const RETRYABLE_STATUS = new Set([502, 503]);
 
+/** What an attempt's timer aborts it with: named as AbortSignal.timeout() names its reason. */
+function timeoutError(): Error {
+  const err = new Error('The upstream did not answer within the budget.');
+  err.name = 'TimeoutError';
+  return err;
+}
+
 function errorCode(err: unknown): string {
   const e = err as { code?: unknown; cause?: { code?: unknown }; name?: string };
   // DOMExceptions (an aborted signal) carry a numeric legacy code; their name is what tells.
@@ -182,21 +189,27 @@ export class Upstream {
       tried.add(replica);
       const remaining = deadline - Date.now();
       if (remaining <= 0) throw this.#timeout(timeoutMs);
+      // One timer per attempt, cleared as soon as the body is in: AbortSignal.timeout() would keep a
+      // timer armed for the whole budget after every answer and build a DOMException when it fires.
+      const abort = new AbortController();
+      const timer = setTimeout(() => abort.abort(timeoutError()), remaining);
       try {
         const res = await replica.pool.request({
           method: req.method as Dispatcher.HttpMethod,
           path: req.path,
           headers: req.headers,
           body: req.body ?? null,
-          signal: AbortSignal.timeout(remaining),
+          signal: abort.signal,
           headersTimeout: remaining,
           bodyTimeout: remaining,
         });
         const body = Buffer.from(await res.body.arrayBuffer());
+        clearTimeout(timer);
         this.#replicas.report(replica, res.statusCode < 500);
         if (req.idempotent && RETRYABLE_STATUS.has(res.statusCode) && this.#mayRetry(attempt, { status: res.statusCode, origin: replica.origin })) continue;
         return { status: res.statusCode, headers: res.headers, body };
       } catch (err) {
+        clearTimeout(timer);
         const code = errorCode(err);
         if (TIMED_OUT.has(code)) throw this.#timeout(timeoutMs);
         this.#replicas.report(replica, false);
