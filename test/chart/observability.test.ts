@@ -110,7 +110,7 @@ obs('wires the OTLP endpoint, sampler and the pod\'s identity into every service
     assert.equal(env.find((e) => e.name === 'K8S_NODE_NAME')!.valueFrom, { fieldRef: { fieldPath: 'spec.nodeName' } });
     assert.is(
       value('OTEL_RESOURCE_ATTRIBUTES'),
-      `service.version=0.1.0,k8s.pod.name=$(K8S_POD_NAME),k8s.namespace.name=$(K8S_NAMESPACE_NAME),k8s.node.name=$(K8S_NODE_NAME),k8s.deployment.name=switchyard-${service}`,
+      `k8s.pod.name=$(K8S_POD_NAME),k8s.namespace.name=$(K8S_NAMESPACE_NAME),k8s.node.name=$(K8S_NODE_NAME),k8s.deployment.name=switchyard-${service}`,
     );
     // Kubernetes expands $(VAR) only of variables defined before it.
     assert.ok(env.findIndex((e) => e.name === 'OTEL_RESOURCE_ATTRIBUTES') > env.findIndex((e) => e.name === 'K8S_NODE_NAME'));
