@@ -1,33 +1,52 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { SERVICE_NAMES, usersV1 } from '@switchyard/contracts/grpc-contracts';
+import { ServiceTokens } from '@switchyard/kit/auth-client';
 import type { Comparison, Measurement, Row, Variant } from '../lib/comparison.js';
 import { cpuTimeMs } from '../lib/cpu.js';
-import type { BenchEnv, Side } from '../lib/environment.js';
+import type { BenchEnv, RunningSystem, Side } from '../lib/environment.js';
 import { fmtMs, ratio, thousands } from '../lib/format.js';
 import { h2loadAvailable, h2loadGrpc } from '../lib/h2load.js';
 import { wrk } from '../lib/wrk.js';
 
 const IN_FLIGHT = 50;
 const METHOD = `/${SERVICE_NAMES.users}/GetUser`;
-let userIds: Partial<Record<Side, string>> = {};
 
-async function registerUser(gatewayUrl: string): Promise<string> {
-  const res = await fetch(`${gatewayUrl}/api/users`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email: `bench-${Date.now()}-${Math.random().toString(16).slice(2)}@example.com`, password: 'bench password 1', name: 'Bench' }),
-  });
-  const body = (await res.json()) as { id?: string };
-  if (res.status !== 201 || !body.id) throw new Error(`registering the bench user answered ${res.status}`);
-  return body.id;
+/**
+ * What each side's calls carry. Since service identity (after the baseline), users answers REST only
+ * to a user's token and gRPC only to a service token: the REST call is the user's own GET /users/me
+ * (the same lookup by id as GetUser), the gRPC call carries a token for orders. The baseline took the
+ * gateway's identity header on /users/me and no credentials on gRPC.
+ */
+interface Caller {
+  userId: string;
+  restHeaders: Record<string, string>;
+  /** A current service token (kept and renewed by ServiceTokens: they live 5 minutes). */
+  grpcToken?: () => Promise<string>;
+}
+let callers: Partial<Record<Side, Caller>> = {};
+
+async function prepareCaller(system: RunningSystem): Promise<Caller> {
+  const post = (path: string, body: unknown) => fetch(`${system.gatewayUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const account = { email: `bench-${Date.now()}-${Math.random().toString(16).slice(2)}@example.com`, password: 'bench password 1' };
+  const created = await post('/api/users', { ...account, name: 'Bench' });
+  const user = (await created.json()) as { id?: string };
+  if (created.status !== 201 || !user.id) throw new Error(`registering the bench user answered ${created.status}`);
+  if (system.side === 'before') return { userId: user.id, restHeaders: { 'x-switchyard-user-id': user.id } };
+  const session = (await (await post('/api/sessions', account)).json()) as { token: string };
+  const secrets = JSON.parse(await readFile(join(system.dataDir, 'secrets.json'), 'utf8')) as { serviceSecrets: Record<string, string> };
+  const tokens = new ServiceTokens({ urls: [system.service('users').url!], clientId: 'orders', clientSecret: secrets.serviceSecrets.orders! });
+  return { userId: user.id, restHeaders: { authorization: `Bearer ${session.token}` }, grpcToken: () => tokens.token('users') };
 }
 
-/** GetUser calls that did not end OK, from the users process's own grpc_server_handled_total. */
+/** GetUser calls that did not end OK, from the users process's own metrics (either side's names). */
 async function failedGetUsers(adminUrl: string): Promise<number> {
   const text = await (await fetch(`${adminUrl}/metrics`)).text();
   let failed = 0;
   for (const line of text.split('\n')) {
-    if (!line.startsWith('grpc_server_handled_total{') || !line.includes('grpc_method="GetUser"') || line.includes('grpc_code="OK"')) continue;
-    failed += Number(line.slice(line.lastIndexOf(' ') + 1));
+    const now = line.startsWith('grpc_server_handled_total{') && line.includes('grpc_method="GetUser"') && !line.includes('grpc_code="OK"');
+    const then = line.startsWith('grpc_server_handled_seconds_count{') && line.includes(`method="${METHOD}"`) && !line.includes('code="OK"');
+    if (now || then) failed += Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return failed;
 }
@@ -43,14 +62,15 @@ async function withServerCpu(pid: number, measure: () => Promise<Measurement & {
 }
 
 function variant(side: Side, protocol: Protocol, client: Client): Variant {
-  const what = protocol === 'grpc' ? 'gRPC GetUser' : 'REST GET /users/{id}';
+  const what = protocol === 'grpc' ? 'gRPC GetUser' : 'REST GET /users/me';
   return {
     id: `${client}-${protocol}-${side}`,
     label: `${what} from ${client === 'c' ? 'a C client' : 'Node.js'} (${side})`,
     measure: async (env: BenchEnv) => {
       const system = await env.system(side);
       const users = system.service('users');
-      const id = userIds[side]!;
+      const caller = callers[side]!;
+      const id = caller.userId;
       const { durationS, warmupS } = env.options;
       if (client === 'node') {
         return env.runDriver<Measurement>(`users-load-${protocol}-${side}`, 'users-load.ts', {
@@ -58,6 +78,8 @@ function variant(side: Side, protocol: Protocol, client: Client): Variant {
           KIT_ROOT: system.root,
           TARGET: protocol === 'grpc' ? users.grpcAddress! : users.url!,
           USER_ID: id,
+          REST_HEADERS: JSON.stringify(caller.restHeaders),
+          GRPC_TOKEN: (await caller.grpcToken?.()) ?? '',
           SERVER_PID: String(users.pid),
           CONCURRENCY: String(IN_FLIGHT),
           DURATION_S: String(durationS),
@@ -65,13 +87,15 @@ function variant(side: Side, protocol: Protocol, client: Client): Variant {
         }, (durationS + warmupS + 60) * 1000);
       }
       if (protocol === 'rest') {
-        const url = `${users.url}/users/${id}`;
-        await wrk({ url, threads: 1, connections: IN_FLIGHT, durationS: warmupS });
+        const url = `${users.url}/users/me`;
+        const headers = caller.restHeaders;
+        await wrk({ url, headers, threads: 1, connections: IN_FLIGHT, durationS: warmupS });
         return withServerCpu(users.pid, async () => {
-          const r = await wrk({ url, threads: 1, connections: IN_FLIGHT, durationS });
+          const r = await wrk({ url, headers, threads: 1, connections: IN_FLIGHT, durationS });
           return { rps: r.rps, p50: r.p50, p99: r.p99, errors: r.errors, calls: r.requests };
         });
       }
+      const token = await caller.grpcToken?.();
       const failedBefore = await failedGetUsers(users.adminUrl);
       const cpuBefore = cpuTimeMs(users.pid);
       // The server's CPU is read over warm-up and run together here (h2load runs both in one go).
@@ -82,7 +106,7 @@ function variant(side: Side, protocol: Protocol, client: Client): Variant {
         streams: IN_FLIGHT,
         durationS,
         warmupS,
-        metadata: { 'x-request-id': 'bench-grpc' },
+        metadata: { 'x-request-id': 'bench-grpc', ...(token ? { authorization: `Bearer ${token}` } : {}) },
       });
       const serverMs = cpuTimeMs(users.pid) - cpuBefore;
       const errors = (await failedGetUsers(users.adminUrl)) - failedBefore + r.httpErrors;
@@ -97,7 +121,7 @@ const cpu = (m: Measurement | undefined) =>
 /** gRPC GetUser and REST GET /users/{id} on the same users process, before and after. */
 export const grpcVsRest: Comparison = {
   id: 'grpc-vs-rest',
-  title: `users: gRPC GetUser vs REST GET /users/{id}, same process (${IN_FLIGHT} in flight)`,
+  title: `users: gRPC GetUser vs REST GET /users/me, same process (${IN_FLIGHT} in flight)`,
   description:
     `Closed loop, ${IN_FLIGHT} calls in flight on the same users process and the same Postgres query. Server capacity: clients written in C ` +
     `(wrk with ${IN_FLIGHT} keep-alive connections for REST; h2load with ${IN_FLIGHT} streams on one HTTP/2 connection for gRPC, as a channel ` +
@@ -107,8 +131,8 @@ export const grpcVsRest: Comparison = {
   setup: async (env) => {
     if (!h2loadAvailable()) throw new Error('h2load is not installed (Debian: apt-get install -y nghttp2-client)');
     const sides: Side[] = env.baseline ? ['before', 'after'] : ['after'];
-    userIds = {};
-    for (const side of sides) userIds[side] = await registerUser((await env.system(side)).gatewayUrl);
+    callers = {};
+    for (const side of sides) callers[side] = await prepareCaller(await env.system(side));
   },
   variants: (env) =>
     (env.baseline ? (['before', 'after'] as const) : (['after'] as const)).flatMap((side) =>
@@ -123,7 +147,7 @@ export const grpcVsRest: Comparison = {
         if (!rest || !grpc) continue;
         const how = client === 'c' ? 'C clients (wrk, h2load)' : 'Node.js clients (undici, kit GrpcClient)';
         rows.push({
-          what: `gRPC \`GetUser\` vs REST \`GET /users/{id}\`, same process, ${how} (${side})`,
+          what: `gRPC \`GetUser\` vs REST \`GET /users/me\`, same process, ${how} (${side})`,
           result: `${thousands(grpc.rps)} vs ${thousands(rest.rps)} req/s`,
           p50: `${fmtMs(grpc.p50)} vs ${fmtMs(rest.p50)}`,
           p99: `${fmtMs(grpc.p99)} vs ${fmtMs(rest.p99)}`,

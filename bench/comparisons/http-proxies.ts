@@ -3,6 +3,12 @@ import type { BenchEnv } from '../lib/environment.js';
 import { fmtMs, ratio, signedMs, thousands } from '../lib/format.js';
 import { wrk } from '../lib/wrk.js';
 
+/** `; errors N` when a run had failed responses (a fast 4xx must not pass for throughput). */
+export const errorsNote = (...runs: Array<{ errors?: number } | undefined>): string => {
+  const errors = runs.reduce((sum, r) => sum + (r?.errors ?? 0), 0);
+  return errors > 0 ? `; **errors ${thousands(errors)}**` : '';
+};
+
 const PRODUCT = '5eed0000-0000-4000-8000-000000000001';
 
 /** wrk -t2 -c50 against a URL: a short warm-up, then the measured run. */
@@ -34,22 +40,22 @@ export const httpProxies: Comparison = {
     { id: 'gatewayBefore', label: 'through the gateway (before)', measure: async (env) => closedLoopHttp(env, `${(await env.system('before')).gatewayUrl}/api/products/${PRODUCT}`) },
   ],
   rows: (m) => [
-    { what: 'Koa hello world (same node)', result: `${thousands(m.koa!.rps!)} req/s`, p50: fmtMs(m.koa!.p50), p99: fmtMs(m.koa!.p99), comparedWith: 'the ceiling for one Koa process' },
-    { what: 'catalog `GET /products/{id}` direct', result: `${thousands(m.direct!.rps!)} req/s`, p50: fmtMs(m.direct!.p50), p99: fmtMs(m.direct!.p99), comparedWith: 'one Postgres query per request' },
-    { what: 'same through nginx (keep-alive upstream)', result: `${thousands(m.nginx!.rps!)} req/s`, p50: fmtMs(m.nginx!.p50), p99: fmtMs(m.nginx!.p99), comparedWith: `${ratio(m.nginx!.rps!, m.direct!.rps!)} direct` },
+    { what: 'Koa hello world (same node)', result: `${thousands(m.koa!.rps!)} req/s`, p50: fmtMs(m.koa!.p50), p99: fmtMs(m.koa!.p99), comparedWith: `the ceiling for one Koa process${errorsNote(m.koa)}` },
+    { what: 'catalog `GET /products/{id}` direct', result: `${thousands(m.direct!.rps!)} req/s`, p50: fmtMs(m.direct!.p50), p99: fmtMs(m.direct!.p99), comparedWith: `one Postgres query per request${errorsNote(m.direct)}` },
+    { what: 'same through nginx (keep-alive upstream)', result: `${thousands(m.nginx!.rps!)} req/s`, p50: fmtMs(m.nginx!.p50), p99: fmtMs(m.nginx!.p99), comparedWith: `${ratio(m.nginx!.rps!, m.direct!.rps!)} direct${errorsNote(m.nginx)}` },
     {
       what: 'same through our gateway',
       result: `${thousands(m.gateway!.rps!)} req/s`,
       p50: fmtMs(m.gateway!.p50),
       p99: fmtMs(m.gateway!.p99),
-      comparedWith: `**${ratio(m.gateway!.rps!, m.nginx!.rps!)} nginx, ${signedMs(m.gateway!.p50! - m.nginx!.p50!)} p50** (target ≥ 0.8×)`,
+      comparedWith: `**${ratio(m.gateway!.rps!, m.nginx!.rps!)} nginx, ${signedMs(m.gateway!.p50! - m.nginx!.p50!)} p50** (target ≥ 0.8×)${errorsNote(m.gateway)}`,
     },
     {
       what: 'same through the gateway at the baseline commit',
       result: `${thousands(m.gatewayBefore!.rps!)} req/s`,
       p50: fmtMs(m.gatewayBefore!.p50),
       p99: fmtMs(m.gatewayBefore!.p99),
-      comparedWith: `now ${ratio(m.gateway!.rps!, m.gatewayBefore!.rps!)} of it, ${signedMs(m.gateway!.p50! - m.gatewayBefore!.p50!)} p50`,
+      comparedWith: `now ${ratio(m.gateway!.rps!, m.gatewayBefore!.rps!)} of it, ${signedMs(m.gateway!.p50! - m.gatewayBefore!.p50!)} p50${errorsNote(m.gatewayBefore)}`,
     },
   ],
 };

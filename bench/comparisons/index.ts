@@ -3,6 +3,8 @@ import { events } from './events.js';
 import { grpcVsRest } from './grpc-vs-rest.js';
 import { httpProxies } from './http-proxies.js';
 import { orders } from './orders.js';
+import { ordersInFlight } from './orders-in-flight.js';
+import { sseFanout } from './sse-fanout.js';
 import { startupMemory } from './startup-memory.js';
 import { usersMe } from './users-me.js';
 
@@ -10,4 +12,4 @@ import { usersMe } from './users-me.js';
  * Every comparison, in the order the bench runs them: start-up and idle memory first, while nothing else
  * runs; the event path last but one, the order load last (it leaves the most data behind).
  */
-export const COMPARISONS: readonly Comparison[] = [startupMemory, httpProxies, usersMe, grpcVsRest, events, orders];
+export const COMPARISONS: readonly Comparison[] = [startupMemory, httpProxies, usersMe, grpcVsRest, sseFanout, events, ordersInFlight, orders];

@@ -12,7 +12,7 @@ const USERS = 20;
 /** Fractions of the measured capacity at which placement and payment are offered. */
 const LOADS = [0.25, 0.5, 1] as const;
 
-interface OrdersState {
+export interface OrdersState {
   client: ShopClient;
   tokens: string[];
   productIds: string[];
@@ -27,7 +27,7 @@ const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * ite
  * Stock of every product set high enough for any run (the seed holds a few hundred units in all): written
  * straight into catalog's database of the system the bench started, a set-up step, not an API call.
  */
-async function topUpStock(system: RunningSystem): Promise<void> {
+export async function topUpStock(system: RunningSystem): Promise<void> {
   const url = new URL(system.databaseUrl);
   url.pathname = '/switchyard_catalog';
   const client = new pg.Client({ connectionString: url.href });
@@ -44,6 +44,26 @@ async function place(s: OrdersState): Promise<{ status: number; id?: string; tok
   const res = await s.client.placeOrder(token, [{ productId: pick(s.productIds), quantity: 1 }], randomUUID());
   return { status: res.status, id: typeof res.body.id === 'string' ? res.body.id : undefined, token };
 }
+
+/** Signed-in bench users and the products they order, on one system whose stock is topped up. */
+export async function prepareShoppers(system: RunningSystem): Promise<OrdersState> {
+  await topUpStock(system);
+  const client = new ShopClient({ baseUrl: system.gatewayUrl, connections: 512, timeoutMs: 30_000 });
+  const tokens: string[] = [];
+  for (let i = 0; i < USERS; i++) {
+    const email = `bench-orders-${Date.now()}-${i}@example.com`;
+    await client.register(email, 'bench password 1', `Bench ${i}`);
+    const login = await client.login(email, 'bench password 1');
+    if (login.status !== 200) throw new Error(`logging in a bench user answered ${login.status}`);
+    tokens.push(String(login.body.token));
+  }
+  const products = await client.listProducts();
+  const productIds = (products.body.items as Array<{ id: string }>).map((p) => p.id);
+  return { client, tokens, productIds, rates: [], capacity: 0 };
+}
+
+/** One order placed by a random bench user: its status. */
+export const placeOne = async (s: OrdersState): Promise<number> => (await place(s)).status;
 
 /** An open-loop run: latency from each request's intended send time, errors by status. */
 async function openLoop(env: BenchEnv, rate: number, task: (index: number) => Promise<number>, expected: number): Promise<Measurement> {
@@ -110,20 +130,7 @@ export const orders: Comparison = {
     '(16 in flight, closed loop, 5 s). Stock is topped up in catalog’s database before each run.',
   alternate: false,
   setup: async (env) => {
-    const system = await env.system('after');
-    await topUpStock(system);
-    const client = new ShopClient({ baseUrl: system.gatewayUrl, connections: 512, timeoutMs: 30_000 });
-    const tokens: string[] = [];
-    for (let i = 0; i < USERS; i++) {
-      const email = `bench-orders-${Date.now()}-${i}@example.com`;
-      await client.register(email, 'bench password 1', `Bench ${i}`);
-      const login = await client.login(email, 'bench password 1');
-      if (login.status !== 200) throw new Error(`logging in a bench user answered ${login.status}`);
-      tokens.push(String(login.body.token));
-    }
-    const products = await client.listProducts();
-    const productIds = (products.body.items as Array<{ id: string }>).map((p) => p.id);
-    const partial: OrdersState = { client, tokens, productIds, rates: [], capacity: 0 };
+    const partial = await prepareShoppers(await env.system('after'));
     const probe = await runClosedLoop({ concurrency: 16, durationMs: 5_000, task: async () => ({ outcome: '', ok: (await place(partial)).status === 201 }), onDone: () => undefined });
     const capacity = probe.achievedRate;
     state = { ...partial, capacity, rates: LOADS.map((f) => Math.max(1, Math.round(capacity * f))) };

@@ -5,7 +5,8 @@
  * client used per call, which tells whether the server or the client was the limit.
  *
  * env: PROTOCOL=rest|grpc, KIT_ROOT (the repository whose kit and contracts to load), TARGET (REST base
- * URL or gRPC host:port), USER_ID, SERVER_PID, CONCURRENCY, DURATION_S, WARMUP_S
+ * URL or gRPC host:port), USER_ID, REST_HEADERS (JSON: the credentials of GET /users/me), GRPC_TOKEN
+ * (a service token, empty for none), SERVER_PID, CONCURRENCY, DURATION_S, WARMUP_S
  */
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -25,7 +26,15 @@ let close: () => Promise<void> | void;
 if (protocol === 'grpc') {
   const load = (path: string) => import(pathToFileURL(join(root, path)).href);
   const [{ GrpcClient }, { usersV1, SERVICE_NAMES }] = await Promise.all([load('packages/kit/src/grpc-client.ts'), load('packages/contracts/src/grpc-contracts.ts')]);
-  const client = new GrpcClient(usersV1().Users, { dependency: 'users', serviceName: SERVICE_NAMES.users, target: `ipv4:${env('TARGET')}`, deadlineMs: 2000, maxAttempts: 3 });
+  const token = process.env.GRPC_TOKEN;
+  const client = new GrpcClient(usersV1().Users, {
+    dependency: 'users',
+    serviceName: SERVICE_NAMES.users,
+    target: `ipv4:${env('TARGET')}`,
+    deadlineMs: 2000,
+    maxAttempts: 3,
+    ...(token ? { token: async () => token } : {}),
+  });
   task = async () => {
     try {
       await client.call('GetUser', { id: userId });
@@ -37,8 +46,9 @@ if (protocol === 'grpc') {
   close = () => client.close();
 } else {
   const pool = new Pool(env('TARGET'), { connections: concurrency });
+  const headers = JSON.parse(env('REST_HEADERS')) as Record<string, string>;
   task = async () => {
-    const res = await pool.request({ method: 'GET', path: `/users/${userId}` });
+    const res = await pool.request({ method: 'GET', path: '/users/me', headers });
     await res.body.dump();
     return { outcome: String(res.statusCode), ok: res.statusCode === 200 };
   };

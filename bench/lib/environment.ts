@@ -3,6 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ManagedProcess } from '@switchyard/devstack/managed-process';
+import { LOAD_TEST_GATEWAY_ENV } from '@switchyard/devstack/config';
 import type { Logger } from '@switchyard/kit/log';
 import { freePort, freeSystemPorts } from '../../test/support/ports.js';
 import { NGINX, nginxAvailable, prepareNginx } from '../servers/nginx.js';
@@ -37,6 +38,8 @@ export interface RunningSystem {
   /** Superuser URL of its Postgres. */
   databaseUrl: string;
   amqpUrl: string;
+  /** Its data directory (secrets.json holds the services' client secrets). */
+  dataDir: string;
   service(name: string): ServiceAddress;
   pids(): number[];
 }
@@ -120,14 +123,17 @@ export class BenchEnv {
     };
     const ports = await freeSystemPorts();
     const logs = this.logFile(`system-${side}`);
+    const dataDir = join(this.runDir, `system-${side}`);
     const system = new LocalSystem({
       rootDir: root,
       runtime: 'compiled',
-      dataDir: join(this.runDir, `system-${side}`),
+      dataDir,
       ...ports,
       replicas: {},
       allowRabbitMqInstall: true,
       serviceLogLevel: 'info',
+      // wrk is one address: the gateway's limits stay on (their cost is measured) but out of reach.
+      serviceEnv: { gateway: LOAD_TEST_GATEWAY_ENV },
       log: this.log.child({ system: side }),
       onServiceLine: (label: string, line: string) => logs.write(`${label} ${line}\n`),
     });
@@ -140,6 +146,7 @@ export class BenchEnv {
       gatewayUrl: system.gatewayUrl,
       databaseUrl: system.databaseUrl,
       amqpUrl: system.amqpUrl,
+      dataDir,
       service: (name) => {
         const instance = system.instances.find((i) => i.service === name);
         if (!instance) throw new Error(`no ${name} in the ${side} system`);

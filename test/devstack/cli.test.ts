@@ -68,7 +68,7 @@ cli('starts everything, prints the table, and stops on SIGINT leaving nothing be
   process.kill(runner.process.pid, 'SIGINT');
   assert.equal(await runner.exited, { code: 0, signal: null });
   assert.equal(pids.filter(isAlive), []);
-  const ports = [0, 1, 2, 3, 5, 1001, 1002, 1004, 2000, 2001, 2002, 2003, 2004, 2005].map((o) => httpBase + o).concat([PORTS.SWITCHYARD_POSTGRES_PORT, PORTS.SWITCHYARD_AMQP_PORT, PORTS.SWITCHYARD_EPMD_PORT, PORTS.SWITCHYARD_OTLP_PORT, PORTS.SWITCHYARD_PROMETHEUS_PORT].map(Number), Number(PORTS.SWITCHYARD_AMQP_PORT) + 20000);
+  const ports = [0, 1, 2, 3, 5, 1001, 1002, 1004, 2500, 2501, 2502, 2503, 2504, 2505].map((o) => httpBase + o).concat([PORTS.SWITCHYARD_POSTGRES_PORT, PORTS.SWITCHYARD_AMQP_PORT, PORTS.SWITCHYARD_EPMD_PORT, PORTS.SWITCHYARD_OTLP_PORT, PORTS.SWITCHYARD_PROMETHEUS_PORT].map(Number), Number(PORTS.SWITCHYARD_AMQP_PORT) + 20000);
   const listening = [];
   for (const port of ports) if (await isListening(port)) listening.push(port);
   assert.equal(listening, []);

@@ -185,4 +185,46 @@ limits('a login brute force from one address: 30 of 1,000 attempts reach the use
   }
 });
 
+limits('a login brute force from 50 addresses: all 1,000 attempts pass the gateway, and the account throttle lets only 5 plus one per doubling pause reach a password check', async () => {
+  const db = await freshDatabase('gateway_brute_many');
+  const realUsers = await startTestUsers(db.url, KEY, capturedLogger('users').log);
+  try {
+    // Behind one trusted proxy, every attacker address is its own client (20 attempts each, under the 30/60s per address).
+    gateway = await startTestGateway(realUsers.url, capturedLogger('gateway').log, { TRUSTED_PROXIES: '1' });
+    const victim = { email: 'victim@example.com', password: 'correct horse battery' };
+    assert.is((await request(`${gateway.url}/api/users`, { method: 'POST', json: { ...victim, name: 'V' } })).status, 201);
+    const answers = new Map<string, number>();
+    let next = 0;
+    const started = Date.now();
+    await Promise.all(
+      Array.from({ length: 20 }, async () => {
+        while (next < 1000) {
+          const attempt = next++;
+          const res = await request(`${gateway!.url}/api/sessions`, {
+            method: 'POST',
+            json: { email: victim.email, password: `wrong guess ${attempt}` },
+            headers: { 'x-forwarded-for': `198.51.100.${attempt % 50}` },
+          });
+          const answer = `${res.status} ${res.body.code}`;
+          answers.set(answer, (answers.get(answer) ?? 0) + 1);
+        }
+      }),
+    );
+    const seconds = (Date.now() - started) / 1000;
+    const checked = answers.get('401 invalid_credentials') ?? 0;
+    const summary = `${JSON.stringify(Object.fromEntries(answers))} in ${seconds.toFixed(1)} s`;
+    process.stdout.write(`  (50 addresses: ${checked} of 1,000 attempts reached a password check; ${summary})\n`);
+    // None is stopped by the per-address limit; the account's throttle answers every attempt it does not check.
+    assert.is(answers.get('429 rate_limited'), undefined, summary);
+    assert.is(checked + (answers.get('429 login_throttled') ?? 0), 1000, summary);
+    // Five failures are free, then pauses of 1, 2, 4 … s: in t seconds at most 5 + log2(t + 1) + 1 checks.
+    assert.ok(checked >= 5 && checked <= 5 + Math.floor(Math.log2(seconds + 1)) + 1, summary);
+  } finally {
+    await gateway?.stop();
+    gateway = undefined;
+    await realUsers.stop();
+    await db.drop();
+  }
+});
+
 limits.run();

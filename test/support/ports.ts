@@ -34,13 +34,13 @@ export interface SystemPorts {
 
 /**
  * A block of ports for a whole local system, all free a moment ago: base+0..9 (+100, +200 for replicas),
- * +1000 (gRPC), +2000 (admin), and +3000..3004 for Postgres, AMQP (its distribution port is AMQP + 20000),
+ * +1000 (gRPC), +2500 (admin), and +3000..3004 for Postgres, AMQP (its distribution port is AMQP + 20000),
  * epmd, the trace receiver and Prometheus. Random, so suites of two checkouts on one machine do not collide.
  */
 export async function freeSystemPorts(): Promise<SystemPorts> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const base = 20_000 + 10 * Math.floor(Math.random() * 2_000);
-    const ports = [0, 1000, 2000].flatMap((group) => [0, 100, 200].flatMap((replica) => Array.from({ length: 10 }, (_, i) => base + group + replica + i)));
+    const ports = [0, 1000, 2500].flatMap((group) => [0, 100, 200].flatMap((replica) => Array.from({ length: 10 }, (_, i) => base + group + replica + i)));
     ports.push(base + 3000, base + 3001, base + 3002, base + 3003, base + 3004, base + 23_001);
     let free = true;
     for (const port of ports) {

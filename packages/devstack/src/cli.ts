@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createLogger } from '@switchyard/kit/log';
-import { readRunnerConfig, parseReplicas } from './config.js';
+import { LOAD_TEST_GATEWAY_ENV, readRunnerConfig, parseReplicas } from './config.js';
 import { prettyLine } from './log-format.js';
 import { LocalSystem, StartAbortedError } from './system.js';
 
@@ -62,6 +62,7 @@ const system = new LocalSystem({
   serviceLogLevel: config.LOG_LEVEL,
   log,
   onServiceLine: writeLine,
+  ...(config.SWITCHYARD_LOAD_TEST === '1' ? { serviceEnv: { gateway: LOAD_TEST_GATEWAY_ENV } } : {}),
   observability: {
     otlpPort: config.SWITCHYARD_TRACING === '1' ? config.SWITCHYARD_OTLP_PORT : undefined,
     prometheusPort: config.SWITCHYARD_PROMETHEUS === '1' ? config.SWITCHYARD_PROMETHEUS_PORT : undefined,

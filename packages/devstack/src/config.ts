@@ -20,7 +20,20 @@ const schema = z.object({
   /** Debian's Prometheus, scraping every replica; 0 leaves it out. */
   SWITCHYARD_PROMETHEUS: z.enum(['0', '1']).default('1'),
   SWITCHYARD_PROMETHEUS_PORT: port(9090),
+  /**
+   * 1: the gateway's per-address and per-user rate limits are raised out of reach, for load tests from
+   * this machine (every local client is one address, 127.0.0.1). The limiters still run.
+   */
+  SWITCHYARD_LOAD_TEST: z.enum(['0', '1']).default('0'),
 });
+
+/** The gateway's limits with SWITCHYARD_LOAD_TEST=1 (and in the bench): checked on every request, never reached. */
+export const LOAD_TEST_GATEWAY_ENV: Readonly<Record<string, string>> = {
+  RATE_LIMIT_IP: '999999999/60s',
+  RATE_LIMIT_USER: '999999999/60s',
+  RATE_LIMIT_SESSIONS: '999999999/60s',
+  RATE_LIMIT_REGISTRATIONS: '999999999/60s',
+};
 
 export type RunnerConfig = z.output<typeof schema>;
 

@@ -18,7 +18,7 @@ export interface SystemAddresses {
 export interface ServiceDefinition {
   name: string;
   /**
-   * Added to the HTTP base port (8080 by default) for its API, and to base + 2000 for its admin port
+   * Added to the HTTP base port (8080 by default) for its API, and to base + 2500 for its admin port
    * (health, readiness, metrics); replica n listens 100·n higher.
    */
   httpPortOffset: number;
@@ -107,9 +107,16 @@ export function httpPort(service: ServiceDefinition, basePort: number, replica: 
   return service.api ? basePort + service.httpPortOffset + 100 * replica : undefined;
 }
 
+/**
+ * Admin ports are the HTTP base + 2500 (gateway 10580). Not + 2000: that gives the gateway 10080, one of
+ * the ports the Fetch standard blocks, so fetch() - the runner's readiness wait, any browser - fails on
+ * it with "bad port" while curl succeeds.
+ */
+export const ADMIN_OFFSET = 2500;
+
 /** The admin port (/healthz, /readyz, /metrics) of a replica of a service. */
 export function adminPort(service: ServiceDefinition, basePort: number, replica: number): number {
-  return basePort + 2000 + service.httpPortOffset + 100 * replica;
+  return basePort + ADMIN_OFFSET + service.httpPortOffset + 100 * replica;
 }
 
 /**

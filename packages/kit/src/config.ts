@@ -57,11 +57,12 @@ export const baseConfigSchema = z.object({
 
 /**
  * The two listeners of a service: HTTP_PORT serves its API; ADMIN_PORT serves /healthz, /readyz and
- * /metrics for probes and Prometheus (never the public edge). Locally the admin port is the HTTP port + 2000.
+ * /metrics for probes and Prometheus (never the public edge). Locally the admin port is the HTTP port + 2500
+ * (not + 2000: the gateway's 8080 would give 10080, a port that fetch() refuses to call, as browsers do).
  */
 export const listenerConfig = (defaultHttpPort: number) => ({
   HTTP_PORT: port(defaultHttpPort),
-  ADMIN_PORT: port(defaultHttpPort + 2000),
+  ADMIN_PORT: port(defaultHttpPort + 2500),
 });
 
 /** The variables of a service that owns a Postgres database. */

@@ -5,7 +5,7 @@ import { failpointConfig, refuseFailpointsInProduction } from '@switchyard/kit/f
 const schema = baseConfigSchema
   .extend({
     // gRPC only: no public HTTP API, only the admin port (health, readiness, metrics, failpoints in tests).
-    ADMIN_PORT: port(10084),
+    ADMIN_PORT: port(10584),
     ...grpcServerConfig(9084),
     ...databaseConfig(),
     ...authUrlConfig(),
