@@ -54,6 +54,18 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
+/** After a failed e2e run: every service pod's warn-or-worse log lines (the last 20 each), to say why. */
+async function printServiceWarnings(k: Kube, r: Release, out: (line: string) => void): Promise<void> {
+  const pods = await k.json<{ items: Array<{ metadata: { name: string } }> }>(['get', 'pods', '-n', r.namespace, '-l', 'app.kubernetes.io/component=service']);
+  for (const pod of pods.items) {
+    const lines = (await k.kubectlOutput(['logs', pod.metadata.name, '-n', r.namespace]).catch((err: Error) => err.message))
+      .split('\n')
+      .filter((line) => /"level":"(warn|error|fatal)"/.test(line))
+      .slice(-20);
+    if (lines.length > 0) out(`      ${pod.metadata.name} warnings:\n${lines.map((l) => `      | ${l.slice(0, 400)}`).join('\n')}`);
+  }
+}
+
 async function runMode(k: Kube, mode: (typeof MODES)[number], images: NonNullable<Awaited<ReturnType<typeof prepareImages>>>): Promise<void> {
   out(`\n${mode} discovery`);
   let r: Release | undefined;
@@ -66,6 +78,7 @@ async function runMode(k: Kube, mode: (typeof MODES)[number], images: NonNullabl
   if (!up || !r) return checks.notRun(`${mode}: e2e, helm test and disruption`, 'the release did not install');
   const e2e = await runE2e(r.base, out);
   checks.add(e2e.passed, e2e.failed);
+  if (e2e.failed > 0) await printServiceWarnings(k, r, out);
   await checks.check(`${mode}: helm test passes`, async () => {
     await k.helm(['test', r!.name, '-n', r!.namespace, '--timeout', '2m']);
   });
