@@ -55,7 +55,7 @@ async function enqueue(count: number): Promise<string[]> {
   return ids;
 }
 
-async function relay(options: { pollIntervalMs?: number; retentionMs?: number; exchange?: string; url?: string } = {}): Promise<OutboxRelay> {
+async function relay(options: { pollIntervalMs?: number; retentionMs?: number; exchange?: string; url?: string; confirmTimeoutMs?: number } = {}): Promise<OutboxRelay> {
   const connection = new AmqpConnection({ url: options.url ?? amqpUrl(), connectionName: 'relay-test', log, reconnectMaxMs: 200 });
   connection.start();
   await connection.whenConnected();
@@ -69,6 +69,7 @@ async function relay(options: { pollIntervalMs?: number; retentionMs?: number; e
     pollIntervalMs: options.pollIntervalMs ?? 200,
     batchSize: 25,
     retentionMs: options.retentionMs ?? 3_600_000,
+    ...(options.confirmTimeoutMs ? { confirmTimeoutMs: options.confirmTimeoutMs } : {}),
   }).start();
   running.push(started);
   return started;
@@ -215,6 +216,30 @@ outbox('a connection that drops with confirms outstanding: the rows stay pending
   await eventually(async () => ((await processed()) === 20 ? true : undefined), 15_000, 'the consumer took both copies of every event');
   const effects = await queryRows<{ message_id: string; applied: number }>(db.url, 'SELECT message_id, applied FROM effects ORDER BY message_id');
   assert.equal(effects, [...enqueued].sort().map((id) => ({ message_id: id, applied: 1 })));
+});
+
+outbox('confirms that never come: after the confirm timeout the relay lets go of its rows, and another relay publishes them', async () => {
+  // Relay A reaches the broker through a proxy that holds every reply back: its publishes go out, no confirm returns.
+  const broker = new URL(amqpUrl());
+  const proxy = await controlledProxy(Number(broker.port));
+  running.push(proxy);
+  await relay({ url: `${broker.protocol}//${broker.username}:${broker.password}@127.0.0.1:${proxy.port}`, confirmTimeoutMs: 500, pollIntervalMs: 60_000 });
+  proxy.holdReplies();
+  const enqueued = await enqueue(3);
+  const seen: string[] = [];
+  await eventually(async () => {
+    seen.push(...ids(await probe.drain(names.queue)));
+    return seen.length >= 3 ? true : undefined;
+  }, 10_000, 'relay A published the batch');
+  // Relay B, straight to the broker, finds them: A gave up waiting and its claim (FOR UPDATE) ended.
+  await relay({ pollIntervalMs: 100 });
+  await eventually(async () => ((await pending()) === 0 ? true : undefined), 10_000, 'relay B published the rows relay A could not get confirmed');
+  await eventually(async () => {
+    seen.push(...ids(await probe.drain(names.queue)));
+    return seen.length >= 6 ? true : undefined;
+  }, 10_000, 'the second copies');
+  assert.equal(seen.slice(0, 3), enqueued);
+  assert.equal(seen.slice(3, 6), enqueued, 'published again with the same message ids (a consumer inbox absorbs the copy)');
 });
 
 outbox.run();

@@ -2,6 +2,7 @@ import { Counter, type Registry } from 'prom-client';
 import type { AmqpConnection } from './amqp-connection.js';
 import type { Logger } from './log.js';
 import { sharedMetric } from './metrics.js';
+import { UnavailableError } from './errors.js';
 import { PgListener } from './pg-listener.js';
 import { withTransaction, type Pool, type PoolClient } from './postgres.js';
 import { withStoredTrace } from './tracing/context.js';
@@ -46,6 +47,12 @@ export interface OutboxRelayOptions {
   batchSize: number;
   /** Published rows older than this are deleted. */
   retentionMs: number;
+  /**
+   * How long a batch waits for the broker's confirms (default 10 s). A confirm that does not come (a
+   * connection the broker blocked, a socket that died without closing) must not hold the batch's row
+   * locks and the relay for ever: the unconfirmed rows stay pending and go out again later.
+   */
+  confirmTimeoutMs?: number;
 }
 
 interface OutboxRow {
@@ -53,6 +60,26 @@ interface OutboxRow {
   routing_key: string;
   payload: OutboxMessage['payload'];
   headers: Record<string, string>;
+}
+
+/**
+ * Each promise's outcome once all settled, or after `ms` whatever has settled by then (undefined for
+ * the rest). Promise.allSettled has no time limit, and a broker's confirm can stay away indefinitely.
+ */
+async function settledWithin<T>(ms: number, promises: Array<Promise<T>>): Promise<Array<PromiseSettledResult<T> | undefined>> {
+  const outcomes: Array<PromiseSettledResult<T> | undefined> = promises.map(() => undefined);
+  const all = Promise.all(
+    promises.map((p, i) =>
+      p.then(
+        (value) => void (outcomes[i] = { status: 'fulfilled', value }),
+        (reason: unknown) => void (outcomes[i] = { status: 'rejected', reason }),
+      ),
+    ),
+  );
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([all, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+  return [...outcomes];
 }
 
 /**
@@ -143,7 +170,8 @@ export class OutboxRelay {
         'SELECT id, routing_key, payload, headers FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED',
         [batchSize],
       );
-      const outcomes = await Promise.allSettled(
+      const outcomes = await settledWithin(
+        this.options.confirmTimeoutMs ?? 10_000,
         rows.map((row) =>
           withStoredTrace(row.headers, () => amqp.publish(exchange, row.routing_key, Buffer.from(JSON.stringify(row.payload)), {
             messageId: row.id,
@@ -155,10 +183,12 @@ export class OutboxRelay {
           })),
         ),
       );
-      const confirmed = rows.filter((_, i) => outcomes[i]!.status === 'fulfilled').map((row) => row.id);
+      const confirmed = rows.filter((_, i) => outcomes[i]?.status === 'fulfilled').map((row) => row.id);
       if (confirmed.length > 0) await db.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::uuid[])', [confirmed]);
-      const rejected = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
-      return { claimed: rows.length, confirmed: confirmed.length, failure: rejected?.reason as unknown };
+      const rejected = outcomes.find((o): o is PromiseRejectedResult => o?.status === 'rejected');
+      const unsettled = outcomes.filter((o) => o === undefined).length;
+      const failure = rejected?.reason ?? (unsettled > 0 ? new UnavailableError('publish_not_confirmed', `RabbitMQ did not confirm ${unsettled} of ${rows.length} messages in time.`) : undefined);
+      return { claimed: rows.length, confirmed: confirmed.length, failure: failure as unknown };
     }).then((batch) => {
       // Counted once committed: a rolled-back mark publishes the rows again.
       this.#published?.inc(batch.confirmed);
