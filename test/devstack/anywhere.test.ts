@@ -23,6 +23,8 @@ const TESTER = 'switchyard-tester';
 const isRoot = process.getuid?.() === 0;
 let parent = '';
 let runner: ChildService | undefined;
+/** The pids the runner's table listed, for the clean-up of a failed test. */
+const tablePids: number[] = [];
 let removeUser: (() => void) | undefined;
 
 anywhere.before.each(async () => {
@@ -30,8 +32,17 @@ anywhere.before.each(async () => {
 });
 
 anywhere.after.each(async () => {
-  if (runner?.process.running) runner.process.kill();
-  await runner?.exited;
+  // A test that failed midway leaves the system running: Ctrl-C first (the runner stops every process it
+  // started, each in its own process group), then SIGKILL for whatever the table listed and still runs.
+  if (runner?.process.running) {
+    process.kill(-runner.process.pid, 'SIGINT');
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([runner.exited, new Promise((resolve) => (timer = setTimeout(resolve, 30_000)))]);
+    clearTimeout(timer);
+    if (runner.process.running) runner.process.kill();
+    await runner.exited;
+  }
+  for (const pid of tablePids.splice(0).filter(isAlive)) process.kill(pid, 'SIGKILL');
   runner = undefined;
   await rm(parent, { recursive: true, force: true });
   removeUser?.();
@@ -65,6 +76,7 @@ async function startReadyStop(clone: string, wrapper: string[], env: Record<stri
     SWITCHYARD_PROMETHEUS_PORT: String(ports.prometheusPort),
   }, clone);
   const rows: RunnerRow[] = await waitForTable(runner);
+  tablePids.push(...rows.flatMap((r) => r.pids));
   const services = rows.filter((r) => r.admin !== '-');
   assert.equal(services.map((r) => r.name), ['users', 'catalog', 'payments', 'orders', 'notifications', 'gateway']);
   for (const row of services) assert.is((await request(`${row.admin}/readyz`)).status, 200, `${row.name} ready`);
