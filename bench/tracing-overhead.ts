@@ -23,13 +23,13 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import pg from 'pg';
 import { LOAD_TEST_GATEWAY_ENV } from '@switchyard/devstack/config';
 import { ManagedProcess } from '@switchyard/devstack/managed-process';
 import { SERVICES, TRACING_BOOTSTRAP } from '@switchyard/devstack/service-catalog';
 import { LocalSystem } from '@switchyard/devstack/system';
 import { createLogger } from '@switchyard/kit/log';
 import { freePort, freeSystemPorts } from '../test/support/ports.js';
+import { signUp, topUpStock } from './lib/shop.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const log = createLogger({ service: 'bench', level: 'info' });
@@ -85,17 +85,9 @@ async function startSystem(mode: Mode, sink: string): Promise<{ system: LocalSys
     throw err;
   }
   // Enough stock that no round runs out.
-  const catalogDb = new URL(system.databaseUrl);
-  catalogDb.pathname = '/switchyard_catalog';
-  const db = new pg.Client({ connectionString: catalogDb.href });
-  await db.connect();
-  await db.query('UPDATE products SET stock = 10000000');
-  await db.end();
-  const email = `bench-${mode}-${Date.now()}@example.com`;
-  const post = (path: string, body: unknown) => fetch(`${system.gatewayUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  await post('/api/users', { email, password: 'long enough password', name: 'Bench' });
-  const session = (await (await post('/api/sessions', { email, password: 'long enough password' })).json()) as { token: string };
-  return { system, dataDir, auth: { authorization: `Bearer ${session.token}` } };
+  await topUpStock(system.databaseUrl, 10_000_000);
+  const user = await signUp(system.gatewayUrl, `bench-${mode}`);
+  return { system, dataDir, auth: { authorization: `Bearer ${user.token}` } };
 }
 
 /** wrk's requests per second for one URL. */

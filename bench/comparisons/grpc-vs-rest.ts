@@ -7,6 +7,7 @@ import { cpuTimeMs } from '../lib/cpu.js';
 import type { BenchEnv, RunningSystem, Side } from '../lib/environment.js';
 import { fmtMs, ratio, thousands } from '../lib/format.js';
 import { h2loadAvailable, h2loadGrpc } from '../lib/h2load.js';
+import { signUp } from '../lib/shop.js';
 import { wrk } from '../lib/wrk.js';
 
 const IN_FLIGHT = 50;
@@ -27,16 +28,11 @@ interface Caller {
 let callers: Partial<Record<Side, Caller>> = {};
 
 async function prepareCaller(system: RunningSystem): Promise<Caller> {
-  const post = (path: string, body: unknown) => fetch(`${system.gatewayUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  const account = { email: `bench-${Date.now()}-${Math.random().toString(16).slice(2)}@example.com`, password: 'bench password 1' };
-  const created = await post('/api/users', { ...account, name: 'Bench' });
-  const user = (await created.json()) as { id?: string };
-  if (created.status !== 201 || !user.id) throw new Error(`registering the bench user answered ${created.status}`);
+  const user = await signUp(system.gatewayUrl);
   if (system.side === 'before') return { userId: user.id, restHeaders: { 'x-switchyard-user-id': user.id } };
-  const session = (await (await post('/api/sessions', account)).json()) as { token: string };
   const secrets = JSON.parse(await readFile(join(system.dataDir, 'secrets.json'), 'utf8')) as { serviceSecrets: Record<string, string> };
   const tokens = new ServiceTokens({ urls: [system.service('users').url!], clientId: 'orders', clientSecret: secrets.serviceSecrets.orders! });
-  return { userId: user.id, restHeaders: { authorization: `Bearer ${session.token}` }, grpcToken: () => tokens.token('users') };
+  return { userId: user.id, restHeaders: { authorization: `Bearer ${user.token}` }, grpcToken: () => tokens.token('users') };
 }
 
 /** GetUser calls that did not end OK, from the users process's own metrics (either side's names). */

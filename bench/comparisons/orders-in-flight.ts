@@ -3,7 +3,8 @@ import { runClosedLoop } from '@switchyard/loadgen/loops';
 import type { Comparison, Row, Variant } from '../lib/comparison.js';
 import type { Side } from '../lib/environment.js';
 import { fmtMs, thousands } from '../lib/format.js';
-import { prepareShoppers, placeOne, topUpStock, type OrdersState } from './orders.js';
+import { topUpStock } from '../lib/shop.js';
+import { prepareShoppers, placeOne, type OrdersState } from './orders.js';
 
 const IN_FLIGHT = [10, 50] as const;
 let shoppers: Partial<Record<Side, OrdersState>> = {};
@@ -14,7 +15,7 @@ function variant(side: Side, inFlight: number): Variant {
     label: `order placement, ${inFlight} in flight (${side})`,
     measure: async (env) => {
       const s = shoppers[side]!;
-      await topUpStock(await env.system(side));
+      await topUpStock((await env.system(side)).databaseUrl);
       await runClosedLoop({ concurrency: inFlight, durationMs: env.options.warmupS * 1000, task: async () => ({ outcome: '', ok: (await placeOne(s)) === 201 }), onDone: () => undefined });
       const latency = new LatencyRecorder();
       let errors = 0;

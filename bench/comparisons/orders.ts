@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
 import { CARDS } from '@switchyard/loadgen/journeys';
 import { LatencyRecorder } from '@switchyard/loadgen/latency';
 import { runClosedLoop, runOpenLoop } from '@switchyard/loadgen/loops';
@@ -7,6 +6,7 @@ import { ShopClient } from '@switchyard/loadgen/shop-client';
 import type { Comparison, Measurement, Row, Variant } from '../lib/comparison.js';
 import type { BenchEnv, RunningSystem } from '../lib/environment.js';
 import { fmtMs, thousands } from '../lib/format.js';
+import { topUpStock } from '../lib/shop.js';
 
 const USERS = 20;
 /** Fractions of the measured capacity at which placement and payment are offered. */
@@ -23,22 +23,6 @@ let state: OrdersState | undefined;
 
 const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)]!;
 
-/**
- * Stock of every product set high enough for any run (the seed holds a few hundred units in all): written
- * straight into catalog's database of the system the bench started, a set-up step, not an API call.
- */
-export async function topUpStock(system: RunningSystem): Promise<void> {
-  const url = new URL(system.databaseUrl);
-  url.pathname = '/switchyard_catalog';
-  const client = new pg.Client({ connectionString: url.href });
-  await client.connect();
-  try {
-    await client.query('UPDATE products SET stock = 1000000');
-  } finally {
-    await client.end();
-  }
-}
-
 async function place(s: OrdersState): Promise<{ status: number; id?: string; token: string }> {
   const token = pick(s.tokens);
   const res = await s.client.placeOrder(token, [{ productId: pick(s.productIds), quantity: 1 }], randomUUID());
@@ -47,7 +31,7 @@ async function place(s: OrdersState): Promise<{ status: number; id?: string; tok
 
 /** Signed-in bench users and the products they order, on one system whose stock is topped up. */
 export async function prepareShoppers(system: RunningSystem): Promise<OrdersState> {
-  await topUpStock(system);
+  await topUpStock(system.databaseUrl);
   const client = new ShopClient({ baseUrl: system.gatewayUrl, connections: 512, timeoutMs: 30_000 });
   const tokens: string[] = [];
   for (let i = 0; i < USERS; i++) {
@@ -94,7 +78,7 @@ function variant(step: 'place' | 'pay', index: number): Variant {
     measure: async (env) => {
       const s = state!;
       const rate = s.rates[index]!;
-      await topUpStock(await env.system('after'));
+      await topUpStock((await env.system('after')).databaseUrl);
       if (step === 'place') return openLoop(env, rate, async () => (await place(s)).status, 201);
       // Orders to pay, placed beforehand (not measured).
       const orders: Array<{ id: string; token: string }> = [];

@@ -1,6 +1,7 @@
 import type { Comparison, Measurement, Variant } from '../lib/comparison.js';
 import type { BenchEnv, RunningSystem, Side } from '../lib/environment.js';
 import { fmtMs, thousands } from '../lib/format.js';
+import { signUp } from '../lib/shop.js';
 
 const PRODUCT = '5eed0000-0000-4000-8000-000000000001';
 const STREAMS = Number(process.env.BENCH_SSE_STREAMS ?? 10_000);
@@ -14,14 +15,9 @@ interface Listener {
 let listeners: Partial<Record<Side, Listener>> = {};
 
 async function prepareListener(system: RunningSystem): Promise<Listener> {
-  const post = (path: string, body: unknown) => fetch(`${system.gatewayUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  const account = { email: `bench-sse-${Date.now()}-${Math.random().toString(16).slice(2)}@example.com`, password: 'bench password 1' };
-  const created = await post('/api/users', { ...account, name: 'Bench' });
-  const user = (await created.json()) as { id?: string };
-  const session = (await (await post('/api/sessions', account)).json()) as { token?: string };
-  if (created.status !== 201 || !user.id || !session.token) throw new Error(`registering the bench user answered ${created.status}`);
+  const user = await signUp(system.gatewayUrl, 'bench-sse');
   // Since service identity the service verifies the user's token itself; the baseline took the gateway's header.
-  return { bearer: session.token, streamHeaders: system.side === 'before' ? { 'x-switchyard-user-id': user.id } : { authorization: `Bearer ${session.token}` } };
+  return { bearer: user.token, streamHeaders: system.side === 'before' ? { 'x-switchyard-user-id': user.id } : { authorization: `Bearer ${user.token}` } };
 }
 
 function variant(side: Side): Variant {

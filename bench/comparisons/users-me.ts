@@ -1,8 +1,9 @@
 import type { Comparison } from '../lib/comparison.js';
 import { fmtMs, ratio, signedMs, thousands } from '../lib/format.js';
+import { signUp, type BenchUser } from '../lib/shop.js';
 import { closedLoopHttp, errorsNote } from './http-proxies.js';
 
-let session: { token: string; userId: string } | undefined;
+let session: BenchUser | undefined;
 
 /** An authenticated read: the gateway (JWT verify + proxy) against the users service itself. */
 export const usersMe: Comparison = {
@@ -12,15 +13,7 @@ export const usersMe: Comparison = {
     'Closed loop with wrk (2 threads, 50 connections): GET /api/users/me with a bearer token through the gateway (which verifies the ' +
     "JWT and proxies), against users' own GET /users/me with the same token (users verifies it too, from its cache of verified tokens).",
   setup: async (env) => {
-    const { gatewayUrl } = await env.system('after');
-    const email = `bench-me-${Date.now()}@example.com`;
-    const json = (body: unknown) => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    const created = await fetch(`${gatewayUrl}/api/users`, json({ email, password: 'bench password 1', name: 'Bench' }));
-    const login = await fetch(`${gatewayUrl}/api/sessions`, json({ email, password: 'bench password 1' }));
-    const user = (await created.json()) as { id: string };
-    const tokens = (await login.json()) as { token: string };
-    if (created.status !== 201 || login.status !== 200) throw new Error(`registering the bench user answered ${created.status}, ${login.status}`);
-    session = { token: tokens.token, userId: user.id };
+    session = await signUp((await env.system('after')).gatewayUrl, 'bench-me');
   },
   variants: () => [
     {
