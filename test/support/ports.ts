@@ -39,7 +39,9 @@ export interface SystemPorts {
  */
 export async function freeSystemPorts(): Promise<SystemPorts> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + 10 * Math.floor(Math.random() * 2_000);
+    // Below Linux's ephemeral range (32768-60999): a port checked free there can be taken a moment later
+    // by an outgoing connection's local port (a catalog gRPC port was, in a bench run).
+    const base = 20_000 + 10 * Math.floor(Math.random() * 976);
     const ports = [0, 1000, 2500].flatMap((group) => [0, 100, 200].flatMap((replica) => Array.from({ length: 10 }, (_, i) => base + group + replica + i)));
     ports.push(base + 3000, base + 3001, base + 3002, base + 3003, base + 3004, base + 23_001);
     let free = true;
