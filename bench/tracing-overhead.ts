@@ -1,9 +1,10 @@
 /**
- * What tracing costs, A/B in one run (`npm run bench:tracing`). Two local systems run side by side,
- * identical but for tracing: in "on" every service traces at 100 % sampling and exports OTLP/HTTP
+ * What tracing costs, side by side in one run (`npm run bench:tracing`). Three local systems run at
+ * once, identical but for tracing: in "on" every service traces at 100 % sampling and exports OTLP/HTTP
  * (protobuf, as in production) to a sink in this process that reads and discards every export; in
- * "off" no endpoint is set and the bootstrap loads nothing. They are measured in alternating rounds,
- * so both see the same machine (it is shared and busy: single rounds vary, the medians are reported):
+ * "sampled" new traces are kept at 10 % (parent-based, so a trace is whole or absent); in "off" no
+ * endpoint is set and the bootstrap loads nothing. They are measured in rotating rounds,
+ * so all see the same machine (it is shared and busy: single rounds vary, the medians are reported):
  *
  * - gateway throughput: wrk, GET /api/products/:id through the gateway to catalog and Postgres;
  * - order placement: POST /api/orders through the gateway (orders → users, catalog ×2, Postgres, outbox),
@@ -41,7 +42,9 @@ const ORDERS = setting('BENCH_ORDERS', 120);
 const ORDER_CONCURRENCY = setting('BENCH_ORDER_CONCURRENCY', 4);
 const PRODUCT = '5eed0000-0000-4000-8000-000000000001';
 
-type Mode = 'off' | 'on';
+/** off: no endpoint, nothing loaded; on: every request traced; sampled: a tenth of new traces kept (parent-based, as production would run). */
+const MODES = ['off', 'on', 'sampled'] as const;
+type Mode = (typeof MODES)[number];
 
 /** An OTLP/HTTP endpoint that reads every export and answers 200, as a collector would, keeping nothing. */
 async function startSink(): Promise<{ server: Server; url: string; exports: () => number; bytes: () => number }> {
@@ -58,7 +61,14 @@ async function startSink(): Promise<{ server: Server; url: string; exports: () =
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, exports: () => exports, bytes: () => bytes };
 }
 
-const tracingEnv = (sink: string, service: string) => ({ OTEL_EXPORTER_OTLP_ENDPOINT: sink, OTEL_SERVICE_NAME: service, OTEL_TRACES_SAMPLER: 'always_on' });
+const tracingEnv = (sink: string, service: string, mode: Mode = 'on') =>
+  mode === 'off'
+    ? {}
+    : {
+        OTEL_EXPORTER_OTLP_ENDPOINT: sink,
+        OTEL_SERVICE_NAME: service,
+        ...(mode === 'on' ? { OTEL_TRACES_SAMPLER: 'always_on' } : { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' }),
+      };
 
 async function startSystem(mode: Mode, sink: string): Promise<{ system: LocalSystem; dataDir: string; auth: Record<string, string> }> {
   const ports = await freeSystemPorts();
@@ -75,7 +85,7 @@ async function startSystem(mode: Mode, sink: string): Promise<{ system: LocalSys
     onServiceLine: (label, line) => /"level":"(error|fatal)"/.test(line) && process.stderr.write(`${label} ${line}\n`),
     // wrk is one address: the gateway's limits stay on but out of reach (as in npm run bench).
     serviceEnv: Object.fromEntries(
-      SERVICES.map((s) => [s.name, { ...(mode === 'on' ? tracingEnv(sink, s.name) : {}), ...(s.name === 'gateway' ? LOAD_TEST_GATEWAY_ENV : {}) }]),
+      SERVICES.map((s) => [s.name, { ...tracingEnv(sink, s.name, mode), ...(s.name === 'gateway' ? LOAD_TEST_GATEWAY_ENV : {}) }]),
     ),
   });
   try {
@@ -149,18 +159,18 @@ async function gatewayStartup(variant: 'no bootstrap' | 'bootstrap, no endpoint'
 const sink = await startSink();
 const systems: Partial<Record<Mode, Awaited<ReturnType<typeof startSystem>>>> = {};
 try {
-  log.info('starting two local systems (tracing off and on)');
-  systems.off = await startSystem('off', sink.url);
-  systems.on = await startSystem('on', sink.url);
-  const throughput: Record<Mode, number[]> = { off: [], on: [] };
-  const latency: Record<Mode, number[]> = { off: [], on: [] };
+  log.info('starting three local systems (tracing off, on, sampled)');
+  for (const mode of MODES) systems[mode] = await startSystem(mode, sink.url);
+  const throughput: Record<Mode, number[]> = { off: [], on: [], sampled: [] };
+  const latency: Record<Mode, number[]> = { off: [], on: [], sampled: [] };
   // A first round of each, unmeasured: JIT, pools, caches.
-  for (const mode of ['off', 'on'] as const) {
+  for (const mode of MODES) {
     wrk(`${systems[mode]!.system.gatewayUrl}/api/products/${PRODUCT}`);
     await placeOrders(systems[mode]!.system.gatewayUrl, systems[mode]!.auth);
   }
   for (let round = 0; round < ROUNDS; round++) {
-    for (const mode of round % 2 === 0 ? (['off', 'on'] as const) : (['on', 'off'] as const)) {
+    // Each round starts with another mode, so none always runs first or last.
+    for (const mode of [...MODES.slice(round % MODES.length), ...MODES.slice(0, round % MODES.length)]) {
       const { system, auth } = systems[mode]!;
       const rps = wrk(`${system.gatewayUrl}/api/products/${PRODUCT}`);
       const orders = await placeOrders(system.gatewayUrl, auth);
@@ -170,7 +180,7 @@ try {
     }
   }
   const memory = Object.fromEntries(
-    (['off', 'on'] as const).map((mode) => [mode, Object.fromEntries(systems[mode]!.system.instances.map((i) => [i.service, Math.round(rssMb(i.process.pid))]))]),
+    MODES.map((mode) => [mode, Object.fromEntries(systems[mode]!.system.instances.map((i) => [i.service, Math.round(rssMb(i.process.pid))]))]),
   ) as Record<Mode, Record<string, number>>;
 
   log.info('compiling the gateway for the start-up measurement');
@@ -180,21 +190,25 @@ try {
   for (let round = 0; round < 5; round++) for (const variant of variants) startup[variant].push(await gatewayStartup(variant, sink.url));
 
   const row = (cells: Array<string | number>) => cells.map((c, i) => String(c).padStart(i === 0 ? 0 : 12)).join('');
-  const loss = (1 - median(throughput.on) / median(throughput.off)) * 100;
+  const change = (a: number, b: number) => `${((b / a - 1) * 100).toFixed(1)} %`;
   const lines = [
     `tracing overhead: ${ROUNDS} alternating rounds, wrk ${WRK_SECONDS} s x ${WRK_CONNECTIONS} connections, ${ORDERS} orders x ${ORDER_CONCURRENCY} at a time per round`,
-    row(['', 'off', 'on', 'change']),
-    row(['gateway GET product (req/s, median)', Math.round(median(throughput.off)), Math.round(median(throughput.on)), `${(-loss).toFixed(1)} %`]),
-    row(['order placement p50 (ms)', median(latency.off).toFixed(1), median(latency.on).toFixed(1), `${((median(latency.on) / median(latency.off) - 1) * 100).toFixed(1)} %`]),
-    row(['order placement p99 (ms)', percentile(latency.off, 99).toFixed(1), percentile(latency.on, 99).toFixed(1), `${((percentile(latency.on, 99) / percentile(latency.off, 99) - 1) * 100).toFixed(1)} %`]),
-    `throughput per round (req/s): off ${throughput.off.map(Math.round).join(', ')}; on ${throughput.on.map(Math.round).join(', ')}`,
-    `RSS after the rounds (MB), off / on: ${Object.keys(memory.off).map((s) => `${s} ${memory.off[s]}/${memory.on[s]}`).join(', ')}`,
+    row(['', 'off', 'on', 'change', 'sampled 10 %', 'change']),
+    ...([
+      ['gateway GET product (req/s, median)', (m: Mode) => median(throughput[m]), (v: number) => Math.round(v)],
+      ['order placement p50 (ms)', (m: Mode) => median(latency[m]), (v: number) => v.toFixed(1)],
+      ['order placement p99 (ms)', (m: Mode) => percentile(latency[m], 99), (v: number) => v.toFixed(1)],
+    ] as const).map(([label, figure, format]) =>
+      row([label, format(figure('off')), format(figure('on')), change(figure('off'), figure('on')), format(figure('sampled')), change(figure('off'), figure('sampled'))]),
+    ),
+    `throughput per round (req/s): ${MODES.map((m) => `${m} ${throughput[m].map(Math.round).join(', ')}`).join('; ')}`,
+    `RSS after the rounds (MB), off / on / sampled: ${Object.keys(memory.off).map((s) => `${s} ${MODES.map((m) => memory[m][s]).join('/')}`).join(', ')}`,
     `compiled gateway start-up to ready (median of 5 ms, RSS MB): ${variants.map((v) => `${v} ${median(startup[v].map((s) => s.ms)).toFixed(0)} ms ${median(startup[v].map((s) => s.rss)).toFixed(0)} MB`).join('; ')}`,
     `the sink received ${sink.exports()} exports, ${(sink.bytes() / 1e6).toFixed(1)} MB`,
   ];
   process.stdout.write(`\n${lines.join('\n')}\n`);
 } finally {
-  for (const mode of ['on', 'off'] as const) {
+  for (const mode of MODES) {
     await systems[mode]?.system.stop();
     if (systems[mode]) await rm(systems[mode]!.dataDir, { recursive: true, force: true });
   }

@@ -17,7 +17,7 @@ function exportOf(traces: number[], orderId = 'none'): unknown {
         resource: { attributes: [{ key: 'service.name', value: { stringValue: 'orders' } }, { key: 'service.instance.id', value: { stringValue: 'orders-2' } }] },
         scopeSpans: [
           {
-            scope: { name: '@opentelemetry/instrumentation-koa' },
+            scope: { name: '@switchyard/kit' },
             spans: traces.map((n) => ({
               traceId: T(n),
               spanId: `${n}`.padStart(16, 'a'),

@@ -8,6 +8,7 @@ import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import type { Readiness } from './readiness.js';
 import { requestContext } from './request-context.js';
+import { serverSpan } from './tracing/server-span.js';
 
 export interface HttpServiceOptions {
   log: Logger;
@@ -26,7 +27,7 @@ export interface HttpServiceOptions {
 }
 
 /**
- * Builds the public Koa app of a service: context, errors, body, then its routes. It serves only the
+ * Builds the public Koa app of a service: its trace span, context, errors, body, then its routes. It serves only the
  * API: health and metrics live on the admin port (createAdminApp), which the public edge never exposes.
  */
 export function createHttpApp(options: HttpServiceOptions): Koa {
@@ -39,6 +40,7 @@ export function createHttpApp(options: HttpServiceOptions): Koa {
   const router = new Router();
   options.routes(router);
 
+  app.use(serverSpan());
   app.use(requestContext(log, metrics));
   app.use(errorHandler());
   app.use(async (ctx, next) => {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { context } from '@opentelemetry/api';
 import type { Middleware } from 'koa';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
@@ -57,7 +58,8 @@ export function requestContext(log: Logger, metrics: Metrics): Middleware {
     ctx.set(REQUEST_ID_HEADER, requestId);
 
     const started = process.hrtime.bigint();
-    ctx.res.once('close', () => {
+    // Bound to the request's context, so the line carries its trace_id and span_id (pino reads the active span).
+    ctx.res.once('close', context.bind(context.active(), () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       // The route template keeps label cardinality bounded; unmatched paths share one label.
       const route = (ctx as { _matchedRoute?: string })._matchedRoute ?? 'unmatched';
@@ -65,7 +67,7 @@ export function requestContext(log: Logger, metrics: Metrics): Middleware {
       metrics.httpDuration.observe({ method: ctx.method, route, status: String(status) }, seconds);
       const level = QUIET_PATHS.has(ctx.path) ? 'debug' : status >= 500 ? 'error' : 'info';
       ctx.state.log[level]({ method: ctx.method, route, path: ctx.path, status, durationMs: Math.round(seconds * 1e4) / 10 }, 'request finished');
-    });
+    }));
     await next();
   };
 }
