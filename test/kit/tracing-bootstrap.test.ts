@@ -55,6 +55,19 @@ bootstrap('continues the caller\'s trace across an outgoing HTTP call, and every
   assert.equal([finished.trace_id, finished.span_id], [TRACE, hello.spanId]);
 });
 
+bootstrap('marks a request answered 5xx as an error on its server span, named by its route', async () => {
+  const { url } = await startTraced(tracingEnv());
+  const trace = 'cccccccccccccccc4bf92f3577b34da6';
+  const res = await request(`${url}/broken?secret=1`, { headers: { traceparent: `00-${trace}-${CALLER_SPAN}-01` } });
+  assert.is(res.status, 500);
+  await receiver.waitFor(() => receiver.trace(trace).length === 1, 10_000);
+  const [span] = receiver.trace(trace);
+  assert.equal(
+    [span!.name, span!.kind, span!.parentSpanId, span!.error, span!.attributes['http.response.status_code'], span!.attributes['error.type'], span!.attributes['url.path'], span!.attributes['http.request.method']],
+    ['GET /broken', 'server', CALLER_SPAN, true, 500, '500', '/broken', 'GET'],
+  );
+});
+
 bootstrap('sends the spans still batched when the service stops', async () => {
   // A batch delay of ten minutes: only the flush at shutdown can send them.
   const { child, url } = await startTraced({ ...tracingEnv(), OTEL_BSP_SCHEDULE_DELAY: '600000' });
