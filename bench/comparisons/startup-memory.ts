@@ -40,6 +40,7 @@ async function startAndMeasure(env: BenchEnv, side: Side): Promise<Measurement> 
       SWITCHYARD_POSTGRES_PORT: String(ports.postgresPort),
       SWITCHYARD_AMQP_PORT: String(ports.amqpPort),
       SWITCHYARD_EPMD_PORT: String(ports.epmdPort),
+      SWITCHYARD_RABBITMQ_DIST_PORT: String(ports.distPort),
       LOG_LEVEL: 'info',
     },
     onLine: (line) => {

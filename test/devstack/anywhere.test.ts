@@ -72,6 +72,7 @@ async function startReadyStop(clone: string, wrapper: string[], env: Record<stri
     SWITCHYARD_POSTGRES_PORT: String(ports.postgresPort),
     SWITCHYARD_AMQP_PORT: String(ports.amqpPort),
     SWITCHYARD_EPMD_PORT: String(ports.epmdPort),
+    SWITCHYARD_RABBITMQ_DIST_PORT: String(ports.distPort),
     SWITCHYARD_OTLP_PORT: String(ports.otlpPort),
     SWITCHYARD_PROMETHEUS_PORT: String(ports.prometheusPort),
   }, clone);
@@ -100,7 +101,7 @@ async function startReadyStop(clone: string, wrapper: string[], env: Record<stri
     const port = Number(new URL(url).port);
     if (await isListening(port)) listening.push(port);
   }
-  for (const port of [ports.postgresPort, ports.amqpPort, ports.epmdPort]) if (await isListening(port)) listening.push(port);
+  for (const port of [ports.postgresPort, ports.amqpPort, ports.epmdPort, ports.distPort]) if (await isListening(port)) listening.push(port);
   assert.equal(listening, []);
   assert.equal(await filesUnder(clone), before, 'nothing written outside .data/');
 }

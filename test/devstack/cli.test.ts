@@ -19,7 +19,7 @@ let runner: ChildService | undefined;
 cli.before(async () => {
   const ports = await freeSystemPorts();
   httpBase = ports.httpBasePort;
-  PORTS = { SWITCHYARD_HTTP_PORT: String(ports.httpBasePort), SWITCHYARD_POSTGRES_PORT: String(ports.postgresPort), SWITCHYARD_AMQP_PORT: String(ports.amqpPort), SWITCHYARD_EPMD_PORT: String(ports.epmdPort), SWITCHYARD_OTLP_PORT: String(ports.otlpPort), SWITCHYARD_PROMETHEUS_PORT: String(ports.prometheusPort) };
+  PORTS = { SWITCHYARD_HTTP_PORT: String(ports.httpBasePort), SWITCHYARD_POSTGRES_PORT: String(ports.postgresPort), SWITCHYARD_AMQP_PORT: String(ports.amqpPort), SWITCHYARD_EPMD_PORT: String(ports.epmdPort), SWITCHYARD_OTLP_PORT: String(ports.otlpPort), SWITCHYARD_PROMETHEUS_PORT: String(ports.prometheusPort), SWITCHYARD_RABBITMQ_DIST_PORT: String(ports.distPort) };
   dataDir = await mkdtemp(join(tmpdir(), 'switchyard-cli-'));
 });
 
@@ -68,7 +68,7 @@ cli('starts everything, prints the table, and stops on SIGINT leaving nothing be
   process.kill(runner.process.pid, 'SIGINT');
   assert.equal(await runner.exited, { code: 0, signal: null });
   assert.equal(pids.filter(isAlive), []);
-  const ports = [0, 1, 2, 3, 5, 1001, 1002, 1004, 2500, 2501, 2502, 2503, 2504, 2505].map((o) => httpBase + o).concat([PORTS.SWITCHYARD_POSTGRES_PORT, PORTS.SWITCHYARD_AMQP_PORT, PORTS.SWITCHYARD_EPMD_PORT, PORTS.SWITCHYARD_OTLP_PORT, PORTS.SWITCHYARD_PROMETHEUS_PORT].map(Number), Number(PORTS.SWITCHYARD_AMQP_PORT) + 20000);
+  const ports = [0, 1, 2, 3, 5, 1001, 1002, 1004, 2500, 2501, 2502, 2503, 2504, 2505].map((o) => httpBase + o).concat([PORTS.SWITCHYARD_POSTGRES_PORT, PORTS.SWITCHYARD_AMQP_PORT, PORTS.SWITCHYARD_EPMD_PORT, PORTS.SWITCHYARD_OTLP_PORT, PORTS.SWITCHYARD_PROMETHEUS_PORT, PORTS.SWITCHYARD_RABBITMQ_DIST_PORT].map(Number));
   const listening = [];
   for (const port of ports) if (await isListening(port)) listening.push(port);
   assert.equal(listening, []);

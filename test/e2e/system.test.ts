@@ -224,7 +224,7 @@ e2e('stops leaving no process and no listening port behind', async () => {
   await system.stop();
   assert.equal(pids.filter(isAlive), []);
   const portOf = (url: string | undefined) => (url ? Number(new URL(url).port) : 0);
-  const ports = [...local.system.instances.flatMap((i) => [portOf(i.url), portOf(i.adminUrl), Number(i.grpcAddress?.split(':')[1] ?? 0)]).filter(Boolean), PORTS.postgresPort, PORTS.amqpPort, PORTS.amqpPort + 20000, PORTS.epmdPort];
+  const ports = [...local.system.instances.flatMap((i) => [portOf(i.url), portOf(i.adminUrl), Number(i.grpcAddress?.split(':')[1] ?? 0)]).filter(Boolean), PORTS.postgresPort, PORTS.amqpPort, PORTS.distPort, PORTS.epmdPort];
   const listening = [];
   for (const port of ports) if (await isListening(port)) listening.push(port);
   assert.equal(listening, []);

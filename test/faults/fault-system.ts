@@ -102,6 +102,7 @@ export class FaultSystem {
       dataDir: join(this.#dataDir, 'rabbitmq'),
       port: this.#ports.amqpPort,
       epmdPort: this.#ports.epmdPort,
+      distPort: this.#ports.distPort,
       allowInstall: true,
       log: capturedLogger('faults-rabbitmq').log,
     });

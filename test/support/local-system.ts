@@ -12,6 +12,7 @@ export interface TestPorts {
   postgresPort: number;
   amqpPort: number;
   epmdPort: number;
+  distPort?: number;
 }
 
 /** The local system exactly as `npm start` runs it, in a temporary data directory. */

@@ -55,6 +55,7 @@ const system = new LocalSystem({
   postgresPort: config.SWITCHYARD_POSTGRES_PORT,
   amqpPort: config.SWITCHYARD_AMQP_PORT,
   epmdPort: config.SWITCHYARD_EPMD_PORT,
+  ...(config.SWITCHYARD_RABBITMQ_DIST_PORT === undefined ? {} : { distPort: config.SWITCHYARD_RABBITMQ_DIST_PORT }),
   databaseUrl: config.DATABASE_URL,
   amqpUrl: config.AMQP_URL,
   replicas: { ...parseReplicas(config.SWITCHYARD_REPLICAS), ...parseReplicas((values.replicas ?? []).join(',')) },

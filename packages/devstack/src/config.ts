@@ -7,6 +7,8 @@ const schema = z.object({
   SWITCHYARD_POSTGRES_PORT: port(5433),
   SWITCHYARD_AMQP_PORT: port(5673),
   SWITCHYARD_EPMD_PORT: port(4370),
+  /** RabbitMQ's Erlang distribution port; unset: AMQP + 20000, RabbitMQ's own default. */
+  SWITCHYARD_RABBITMQ_DIST_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   /** e.g. `users=2`; `--replicas` on the command line adds to it. */
   SWITCHYARD_REPLICAS: z.string().default(''),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),

@@ -20,6 +20,8 @@ export interface SystemOptions {
   postgresPort: number;
   amqpPort: number;
   epmdPort: number;
+  /** RabbitMQ's Erlang distribution port: AMQP + 20000 unless given. */
+  distPort?: number;
   /** An external Postgres (a role that may create roles and databases) instead of the embedded one. */
   databaseUrl?: string | undefined;
   /** An external RabbitMQ instead of the system's rabbitmq-server. */
@@ -196,6 +198,7 @@ export class LocalSystem {
         dataDir: join(options.dataDir, 'rabbitmq'),
         port: options.amqpPort,
         epmdPort: options.epmdPort,
+        ...(options.distPort === undefined ? {} : { distPort: options.distPort }),
         allowInstall: options.allowRabbitMqInstall,
         log: options.log,
       });
