@@ -19,16 +19,15 @@
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { LOAD_TEST_GATEWAY_ENV } from '@switchyard/devstack/config';
 import { ManagedProcess } from '@switchyard/devstack/managed-process';
 import { SERVICES, TRACING_BOOTSTRAP } from '@switchyard/devstack/service-catalog';
-import { LocalSystem } from '@switchyard/devstack/system';
+import type { LocalSystem } from '@switchyard/devstack/system';
 import { createLogger } from '@switchyard/kit/log';
+import { startTestSystem } from '../test/support/local-system.js';
 import { freePort, freeSystemPorts } from '../test/support/ports.js';
 import { signUp, topUpStock } from './lib/shop.js';
 
@@ -70,15 +69,8 @@ const tracingEnv = (sink: string, service: string, mode: Mode = 'on') =>
         ...(mode === 'on' ? { OTEL_TRACES_SAMPLER: 'always_on' } : { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' }),
       };
 
-async function startSystem(mode: Mode, sink: string): Promise<{ system: LocalSystem; dataDir: string; auth: Record<string, string> }> {
-  const ports = await freeSystemPorts();
-  const dataDir = await mkdtemp(join(tmpdir(), `switchyard-bench-${mode}-`));
-  const system = new LocalSystem({
-    rootDir: ROOT,
-    dataDir,
-    ...ports,
-    replicas: {},
-    allowRabbitMqInstall: true,
+async function startSystem(mode: Mode, sink: string): Promise<{ system: LocalSystem; cleanUp: () => Promise<void>; auth: Record<string, string> }> {
+  const { system, cleanUp } = await startTestSystem(await freeSystemPorts(), {
     serviceLogLevel: 'warn',
     log: log.child({ system: mode }),
     // Only what went wrong reaches the output.
@@ -88,16 +80,10 @@ async function startSystem(mode: Mode, sink: string): Promise<{ system: LocalSys
       SERVICES.map((s) => [s.name, { ...tracingEnv(sink, s.name, mode), ...(s.name === 'gateway' ? LOAD_TEST_GATEWAY_ENV : {}) }]),
     ),
   });
-  try {
-    await system.start();
-  } catch (err) {
-    await rm(dataDir, { recursive: true, force: true });
-    throw err;
-  }
   // Enough stock that no round runs out.
   await topUpStock(system.databaseUrl, 10_000_000);
   const user = await signUp(system.gatewayUrl, `bench-${mode}`);
-  return { system, dataDir, auth: { authorization: `Bearer ${user.token}` } };
+  return { system, cleanUp, auth: { authorization: `Bearer ${user.token}` } };
 }
 
 /** wrk's requests per second for one URL. */
@@ -189,10 +175,10 @@ try {
   const startup = Object.fromEntries(variants.map((v) => [v, [] as Array<{ ms: number; rss: number }>])) as Record<(typeof variants)[number], Array<{ ms: number; rss: number }>>;
   for (let round = 0; round < 5; round++) for (const variant of variants) startup[variant].push(await gatewayStartup(variant, sink.url));
 
-  const row = (cells: Array<string | number>) => cells.map((c, i) => String(c).padStart(i === 0 ? 0 : 12)).join('');
+  const row = (cells: Array<string | number>) => cells.map((c, i) => String(c).padStart(i === 0 ? 0 : 14)).join('');
   const change = (a: number, b: number) => `${((b / a - 1) * 100).toFixed(1)} %`;
   const lines = [
-    `tracing overhead: ${ROUNDS} alternating rounds, wrk ${WRK_SECONDS} s x ${WRK_CONNECTIONS} connections, ${ORDERS} orders x ${ORDER_CONCURRENCY} at a time per round`,
+    `tracing overhead: ${ROUNDS} rotating rounds, wrk ${WRK_SECONDS} s x ${WRK_CONNECTIONS} connections, ${ORDERS} orders x ${ORDER_CONCURRENCY} at a time per round`,
     row(['', 'off', 'on', 'change', 'sampled 10 %', 'change']),
     ...([
       ['gateway GET product (req/s, median)', (m: Mode) => median(throughput[m]), (v: number) => Math.round(v)],
@@ -208,9 +194,6 @@ try {
   ];
   process.stdout.write(`\n${lines.join('\n')}\n`);
 } finally {
-  for (const mode of MODES) {
-    await systems[mode]?.system.stop();
-    if (systems[mode]) await rm(systems[mode]!.dataDir, { recursive: true, force: true });
-  }
+  for (const mode of MODES) await systems[mode]?.cleanUp();
   sink.server.close();
 }
