@@ -5,9 +5,12 @@ export interface SseEvent {
   data: string;
 }
 
+import { Agent, fetch } from 'undici';
+
 /**
  * A real SSE client over fetch: parses frames as they arrive, keeps comment lines (heartbeats)
- * apart, and can be closed from the test.
+ * apart, and can be closed from the test. Each client has a connection pool of its own, destroyed
+ * on close: a socket the shared pool kept would hold a server's close() open.
  */
 export class SseClient {
   readonly events: SseEvent[] = [];
@@ -15,19 +18,20 @@ export class SseClient {
   status = 0;
   contentType = '';
   #controller = new AbortController();
+  readonly #agent = new Agent();
   #wake: (() => void) | undefined;
   #done: Promise<void> | undefined;
 
   static async open(url: string, headers: Record<string, string>): Promise<SseClient> {
     const client = new SseClient();
-    const res = await fetch(url, { headers: { accept: 'text/event-stream', ...headers }, signal: client.#controller.signal });
+    const res = await fetch(url, { headers: { accept: 'text/event-stream', ...headers }, signal: client.#controller.signal, dispatcher: client.#agent });
     client.status = res.status;
     client.contentType = res.headers.get('content-type') ?? '';
     if (res.body) client.#done = client.#read(res.body);
     return client;
   }
 
-  async #read(body: ReadableStream<Uint8Array>): Promise<void> {
+  async #read(body: AsyncIterable<Uint8Array>): Promise<void> {
     const decoder = new TextDecoder();
     let buffer = '';
     try {
@@ -73,5 +77,6 @@ export class SseClient {
   async close(): Promise<void> {
     this.#controller.abort();
     await this.#done;
+    await this.#agent.destroy();
   }
 }

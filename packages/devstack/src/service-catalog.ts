@@ -4,6 +4,8 @@ export interface SystemAddresses {
   httpUrls(service: string): string[];
   /** A grpc-js target listing every replica (`ipv4:127.0.0.1:9084,127.0.0.1:9184`), for round robin. */
   grpcTarget(service: string): string;
+  /** Base URLs of every replica's admin port (/readyz, /metrics). */
+  adminUrls(service: string): string[];
   jwtPrivateKey: string;
   amqpUrl: string;
   /** users' registry of service clients: `name:<sha256 of its secret>`, comma-separated. */
@@ -93,6 +95,10 @@ export const SERVICES: readonly ServiceDefinition[] = [
       NOTIFICATIONS_URL: a.httpUrls('notifications').join(','),
       ORDERS_URL: a.httpUrls('orders').join(','),
       WEB_ROOT: a.webRoot,
+      // The system view (/system in the storefront): every replica's admin port, and the events exchange.
+      SYSTEM_VIEW_ENABLED: 'true',
+      SYSTEM_TARGETS: SERVICES.map((s) => `${s.name}=${a.adminUrls(s.name).join(',')}`).join(';'),
+      AMQP_URL: a.amqpUrl,
     }),
   },
 ];

@@ -220,6 +220,10 @@ export class LocalSystem {
         const ports = Array.from({ length: this.#replicas(service) }, (_, r) => `127.0.0.1:${grpcPort(service, options.httpBasePort, r)}`);
         return `ipv4:${ports.join(',')}`;
       },
+      adminUrls: (name) => {
+        const service = this.#service(name);
+        return Array.from({ length: this.#replicas(service) }, (_, r) => `http://127.0.0.1:${adminPort(service, options.httpBasePort, r)}`);
+      },
       jwtPrivateKey: secrets.jwtPrivateKey,
       amqpUrl: this.amqpUrl,
       serviceClients: clients.map((name) => `${name}:${createHash('sha256').update(secrets.serviceSecrets[name]!).digest('hex')}`).join(','),

@@ -14,6 +14,8 @@ import type { Upstream } from './upstream/upstream.js';
 import { withSessionCookie } from './web/cookie-session.js';
 import { sessionRoutes } from './web/session-routes.js';
 import { storefront } from './web/storefront.js';
+import { systemRoutes } from './system/system-routes.js';
+import type { SystemView } from './system/system-view.js';
 
 export interface GatewayDeps {
   config: Readonly<Config>;
@@ -22,6 +24,8 @@ export interface GatewayDeps {
   readiness: Readiness;
   upstreams: ReadonlyMap<string, Upstream>;
   loadShedder: LoadShedder;
+  /** The system view's source, when SYSTEM_VIEW_ENABLED. */
+  systemView?: SystemView | undefined;
 }
 
 /**
@@ -70,6 +74,7 @@ export function createApp(deps: GatewayDeps): Koa {
     routes: (router) => {
       proxyRoutes(router, deps.upstreams, guards, deps.readiness, { timeoutMs: config.UPSTREAM_TIMEOUT_MS, registry: deps.metrics.registry });
       sessionRoutes(router, deps.upstreams, guards);
+      systemRoutes(router, deps.systemView, guards, deps.readiness);
     },
   });
   // Whatever no route answered: the storefront's files, and index.html for its pages' paths.

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { baseConfigSchema, listenerConfig, loadConfig, millis, tokenConfig, urlList } from '@switchyard/kit/config';
+import { systemTargets } from './system/system-targets.js';
 
 const count = (fallback: number, max: number) => z.coerce.number().int().min(1).max(max).default(fallback);
 const ratio = (fallback: number) => z.coerce.number().min(0).max(1).default(fallback);
@@ -71,7 +72,24 @@ const schema = baseConfigSchema.extend({
   LOAD_SHED_SAMPLE_MS: millis(500).refine((ms) => ms >= 20, 'must be at least 20'),
   /** Samples in a row past the threshold before shedding starts (and under it before it stops). */
   LOAD_SHED_CONSECUTIVE_SAMPLES: count(3, 100),
+  /** The system view (GET /api/system/stream, the storefront's /system page): off unless true. */
+  SYSTEM_VIEW_ENABLED: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  /** The admin endpoints it polls, service by service (see system/system-targets.ts); needed when it is enabled. */
+  SYSTEM_TARGETS: systemTargets().optional(),
+  /** How often it polls every replica's /readyz and /metrics while a view is open. */
+  SYSTEM_POLL_MS: millis(2_000).refine((ms) => ms >= 200, 'must be at least 200'),
+  /** The deadline of one replica's probe. */
+  SYSTEM_PROBE_TIMEOUT_MS: millis(1_500).refine((ms) => ms >= 50, 'must be at least 50'),
+  /** RabbitMQ, for the view's tap on the events exchange; without it the view shows no events. */
+  AMQP_URL: z.url({ protocol: /^amqps?$/ }).optional(),
+  EVENTS_EXCHANGE: z.string().min(1).default('switchyard.events'),
 }).superRefine((config, ctx) => {
+  if (config.SYSTEM_VIEW_ENABLED && !config.SYSTEM_TARGETS) {
+    ctx.addIssue({ code: 'custom', path: ['SYSTEM_TARGETS'], message: 'must be set when SYSTEM_VIEW_ENABLED is true' });
+  }
+  if (config.SYSTEM_VIEW_ENABLED && config.SYSTEM_PROBE_TIMEOUT_MS >= config.SYSTEM_POLL_MS) {
+    ctx.addIssue({ code: 'custom', path: ['SYSTEM_PROBE_TIMEOUT_MS'], message: `must be less than SYSTEM_POLL_MS (${config.SYSTEM_POLL_MS})` });
+  }
   if (config.UPSTREAM_EJECTION_MAX_MS < config.UPSTREAM_EJECTION_BASE_MS) {
     ctx.addIssue({ code: 'custom', path: ['UPSTREAM_EJECTION_MAX_MS'], message: `must be at least UPSTREAM_EJECTION_BASE_MS (${config.UPSTREAM_EJECTION_BASE_MS})` });
   }

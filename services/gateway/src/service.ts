@@ -5,6 +5,9 @@ import { createApp } from './app.js';
 import type { Config } from './config.js';
 import { LoadShedder } from './http/load-shedder.js';
 import { Upstream, type EndpointWatch, type UpstreamOptions } from './upstream/upstream.js';
+import { EventTap } from './system/event-tap.js';
+import { ReplicaProbe } from './system/replica-probe.js';
+import { SystemView } from './system/system-view.js';
 
 const UPSTREAMS = ['users', 'catalog', 'notifications', 'orders'] as const;
 
@@ -39,9 +42,11 @@ export function startGateway(config: Readonly<Config>, log: Logger, start: Start
           registry: metrics.registry,
         });
         loadShedder.start();
+        const systemView = config.SYSTEM_VIEW_ENABLED ? createSystemView(config, log, metrics.registry) : undefined;
         return {
-          app: createApp({ config, log, metrics, readiness, upstreams, loadShedder }),
+          app: createApp({ config, log, metrics, readiness, upstreams, loadShedder, systemView }),
           stop: [
+            ...(systemView ? [{ name: 'system view', run: () => systemView.close() }] : []),
             { name: 'upstreams', run: async () => void (await Promise.all([...upstreams.values()].map((u) => u.close()))) },
             { name: 'load shedding', run: async () => loadShedder.stop() },
           ],
@@ -50,6 +55,21 @@ export function startGateway(config: Readonly<Config>, log: Logger, start: Start
     },
     start,
   );
+}
+
+/** The system view's poller and event tap (they start only while a view is open). */
+function createSystemView(config: Readonly<Config>, log: Logger, registry: import('prom-client').Registry): SystemView {
+  const viewLog = log.child({ area: 'system-view' });
+  const amqpUrl = config.AMQP_URL;
+  return new SystemView({
+    targets: config.SYSTEM_TARGETS ?? [],
+    probe: new ReplicaProbe(config.SYSTEM_PROBE_TIMEOUT_MS),
+    pollMs: config.SYSTEM_POLL_MS,
+    registry,
+    ...(amqpUrl ? { openTap: () => new EventTap({ url: amqpUrl, exchange: config.EVENTS_EXCHANGE, instance: config.INSTANCE_ID ?? 'gateway', log: viewLog }) } : {}),
+    watchK8s: async (target) => (await k8sDiscovery(viewLog, registry))(target),
+    log: viewLog,
+  });
 }
 
 /** What every upstream shares: deadlines, retries and their budget, ejection and breaker settings. */
@@ -78,20 +98,25 @@ function upstreamOptions(config: Readonly<Config>, log: Logger, registry: import
   };
 }
 
-/**
- * The EndpointSlice watches of the k8s:// upstreams. The Kubernetes client is imported only when one
- * is configured, so a gateway with plain URLs never loads it.
- */
+/** The EndpointSlice watches of the k8s:// upstreams. */
 async function watchEndpoints(urls: Record<string, readonly string[]>, log: Logger, registry: import('prom-client').Registry): Promise<Map<string, EndpointWatch>> {
   const discovered = Object.entries(urls).filter(([, list]) => list[0]!.startsWith('k8s://'));
   const watches = new Map<string, EndpointWatch>();
   if (discovered.length === 0) return watches;
+  const watch = await k8sDiscovery(log.child({ area: 'discovery' }), registry);
+  for (const [name, list] of discovered) watches.set(name, watch(list[0]!.slice('k8s://'.length)));
+  return watches;
+}
+
+/**
+ * Follows the pods of `service.namespace:port-name` targets through the shared EndpointSlice watchers.
+ * The Kubernetes client is imported only here, so a gateway with plain URLs never loads it.
+ */
+async function k8sDiscovery(log: Logger, registry: import('prom-client').Registry): Promise<(target: string) => EndpointWatch> {
   const [{ defaultKubeConfig }, { acquireWatcher, ensureK8sDiscovery, parseK8sTarget }] = await Promise.all([
     import('@switchyard/kit/endpoint-slices'),
     import('@switchyard/kit/k8s-resolver'),
   ]);
-  const discoveryLog = log.child({ area: 'discovery' });
-  ensureK8sDiscovery(() => ({ kubeConfig: defaultKubeConfig(), log: discoveryLog, registry }));
-  for (const [name, list] of discovered) watches.set(name, acquireWatcher(parseK8sTarget(list[0]!.slice('k8s://'.length)), discoveryLog));
-  return watches;
+  ensureK8sDiscovery(() => ({ kubeConfig: defaultKubeConfig(), log, registry }));
+  return (target) => acquireWatcher(parseK8sTarget(target), log);
 }
