@@ -68,6 +68,7 @@ export function createApp(deps: GatewayDeps): Koa {
     bodyLimitBytes: config.HTTP_BODY_LIMIT_BYTES,
     rawBody: true,
     trustedProxies: config.TRUSTED_PROXIES,
+    accessLog: { sample: config.ACCESS_LOG_SAMPLE, slowMs: config.ACCESS_LOG_SLOW_MS },
     routes: (router) => {
       const cache = config.RESPONSE_CACHE_MAX_BYTES > 0 ? new ResponseCache(config.RESPONSE_CACHE_MAX_BYTES, metrics.registry) : undefined;
       proxyRoutes(router, deps.upstreams, guards, deps.readiness, { timeoutMs: config.UPSTREAM_TIMEOUT_MS, registry: metrics.registry, cache });
