@@ -46,6 +46,7 @@ loadgen('on, renders one Deployment running the load generator against the gatew
   assert.is(pod.automountServiceAccountToken, false);
   assert.is(pod.enableServiceLinks, false);
   assert.is(pod.terminationGracePeriodSeconds, 45);
+  assert.equal(pod.topologySpreadConstraints.map((c: { topologyKey: string }) => c.topologyKey), ['kubernetes.io/hostname', 'topology.kubernetes.io/zone']);
   assert.equal(pod.securityContext, {
     runAsNonRoot: true,
     runAsUser: 10001,
