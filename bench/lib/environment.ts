@@ -69,6 +69,7 @@ interface LocalSystemLike {
  */
 export class BenchEnv {
   readonly #systems = new Map<string, Promise<RunningSystem>>();
+  readonly #compiled = new Map<string, Promise<void>>();
   #nginx: Promise<string> | undefined;
   #koa: Promise<string> | undefined;
   readonly #logs = new Map<string, WriteStream>();
@@ -116,17 +117,28 @@ export class BenchEnv {
     return system;
   }
 
+  /** Compiles a checkout once, however many of its systems start at the same time (they would race on dist/). */
+  #compile(side: Side, root: string): Promise<void> {
+    let compiled = this.#compiled.get(root);
+    if (!compiled) {
+      compiled = (async () => {
+        const build = join(root, 'packages/devstack/src/build.ts');
+        if (!existsSync(build)) return;
+        const { buildWorkspaces } = (await import(pathToFileURL(build).href)) as typeof import('@switchyard/devstack/build');
+        const report = await buildWorkspaces(root);
+        if (report.built.length > 0) this.log.info({ side, workspaces: report.built, ms: report.ms }, 'compiled');
+      })();
+      this.#compiled.set(root, compiled);
+    }
+    return compiled;
+  }
+
   async #startSystem(side: Side, caches: Caches): Promise<RunningSystem> {
     const name = caches === 'on' ? side : `${side}-uncached`;
     const root = this.rootOf(side);
     // Code that runs compiled (npm start builds first) is built here the same way; older code (a
     // baseline from before compiled runs) ignores the runtime option and runs its sources under tsx.
-    const build = join(root, 'packages/devstack/src/build.ts');
-    if (existsSync(build)) {
-      const { buildWorkspaces } = (await import(pathToFileURL(build).href)) as typeof import('@switchyard/devstack/build');
-      const report = await buildWorkspaces(root);
-      if (report.built.length > 0) this.log.info({ side, workspaces: report.built, ms: report.ms }, 'compiled');
-    }
+    await this.#compile(side, root);
     const { LocalSystem } = (await import(pathToFileURL(join(root, 'packages/devstack/src/system.ts')).href)) as {
       LocalSystem: new (options: Record<string, unknown>) => LocalSystemLike;
     };
