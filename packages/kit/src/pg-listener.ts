@@ -15,7 +15,7 @@ export interface PgListenerOptions {
   onNotify: (payload: string | undefined) => void;
   /** After every (re)connect: whatever was committed while not listening must be caught up. */
   onListening: () => void;
-  /** When a LISTEN connection that was established ends: NOTIFYs are missed from now until the next onListening. */
+  /** When an established LISTEN connection fails (not at stop()): NOTIFYs are missed from now until the next onListening. */
   onLost?: () => void;
   /** A connection attempt that gets no answer is given up after this long (then retried). */
   connectTimeoutMs?: number;
@@ -71,7 +71,7 @@ export class PgListener {
         failures = 0;
         this.options.onListening();
         await ended;
-        this.options.onLost?.();
+        if (!stopping.aborted) this.options.onLost?.();
       } catch (err) {
         if (!stopping.aborted) log.warn({ err, channel }, 'LISTEN connection could not start');
       }
