@@ -124,6 +124,25 @@ cache('keeps an answer for its max-age and then asks the upstream again', async 
   assert.is(hitsOf('/products/short'), 2);
 });
 
+cache('a request asking to revalidate (no-cache, max-age=0) gets a fresh upstream answer, which renews the kept one', async () => {
+  let version = 0;
+  catalog.on('GET /products/p3', (_req, res) => {
+    version += 1;
+    answer(res, 'public, max-age=60', { version }, { etag: `"v${version}"` });
+  });
+  assert.equal((await get('/products/p3')).body, { version: 1 });
+  assert.equal((await get('/products/p3')).body, { version: 1 });
+  const noCache = await get('/products/p3', { 'cache-control': 'no-cache' });
+  assert.equal([noCache.body, noCache.headers.get('cache-status')], [{ version: 2 }, `${CACHE}; fwd=request; stored`]);
+  const kept = await get('/products/p3');
+  assert.equal([kept.body, kept.headers.get('cache-status')], [{ version: 2 }, `${CACHE}; hit`]);
+  // What a browser sends for fetch(…, { cache: 'no-cache' }) with the ETag it has.
+  const browser = await get('/products/p3', { 'cache-control': 'max-age=0', 'if-none-match': '"v3"' });
+  assert.equal([browser.status, browser.headers.get('etag'), browser.headers.get('cache-status')], [304, '"v3"', `${CACHE}; fwd=request; stored`]);
+  assert.is(hitsOf('/products/p3'), 3);
+  assert.is(await lookups('revalidated'), 2);
+});
+
 cache('answers If-None-Match with 304 itself, and asks the upstream for the whole answer', async () => {
   catalog.on('GET /products/p2', (_req, res) => answer(res, 'public, max-age=60'));
   const miss = await get('/products/p2', { 'if-none-match': '"v0", W/"v1"' });

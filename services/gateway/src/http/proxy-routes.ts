@@ -8,7 +8,7 @@ import { REQUEST_ID_HEADER } from '@switchyard/kit/identity';
 import type { Readiness } from '@switchyard/kit/readiness';
 import { manualTraceparent } from '@switchyard/kit/tracing/context';
 import type { Upstream, UpstreamResponse } from '../upstream/upstream.js';
-import type { ResponseCache } from './response-cache.js';
+import { asksToRevalidate, type ResponseCache } from './response-cache.js';
 import type { StreamCaps } from './stream-caps.js';
 import { upstreamMetrics, type UpstreamMetrics } from './upstream-metrics.js';
 
@@ -148,7 +148,9 @@ function proxy(route: ProxyRoute, upstream: Upstream, options: ProxyOptions, met
     // The cache asks for the whole answer (to keep it) and compares the client's ETags itself.
     const ifNoneMatch = headers['if-none-match'];
     delete headers['if-none-match'];
-    const answer = await cache.get(route.path, path, { accept: headers.accept, authorization: ctx.get('authorization') || undefined }, () => call(ctx, path, headers));
+    const answer = await cache.get(route.path, path, { accept: headers.accept, authorization: ctx.get('authorization') || undefined }, () => call(ctx, path, headers), {
+      revalidate: asksToRevalidate(ctx.get('cache-control')),
+    });
     if (ifNoneMatch !== undefined && answer.status === 200 && etagMatches(ifNoneMatch, answer.headers.etag)) {
       send(ctx, { status: 304, headers: answer.headers, body: Buffer.alloc(0) });
     } else {

@@ -17,6 +17,17 @@ interface Entry {
   body: Buffer;
 }
 
+/**
+ * Whether a request's Cache-Control asks for an answer validated with the origin: `no-cache`, or
+ * `max-age=0`, which browsers send for a fetch with `cache: 'no-cache'` (the storefront's product reads).
+ */
+export function asksToRevalidate(cacheControl: string): boolean {
+  return cacheControl.split(',').some((directive) => {
+    const d = directive.trim().toLowerCase();
+    return d === 'no-cache' || d === 'max-age=0';
+  });
+}
+
 /** The cache's name in Cache-Status headers (RFC 9211). */
 const CACHE_NAME = 'switchyard-gateway';
 
@@ -34,8 +45,8 @@ const ENTRY_OVERHEAD_BYTES = 1024;
  *
  * Requests are matched on what reaches the upstream, the only thing its answer can depend on: path,
  * query and the forwarded Accept (cookies and other client headers are never forwarded on these routes).
- * A client's own Cache-Control is ignored (as CDNs do): `no-cache` from clients would let anyone send
- * every request through.
+ * A client's `no-cache` or `max-age=0` (a browser revalidating) gets a fresh upstream answer, which
+ * also renews the kept one; it lets nobody through who could not get through anyway by varying the query.
  */
 export class ResponseCache {
   readonly #entries: LRUCache<string, Entry>;
@@ -51,7 +62,7 @@ export class ResponseCache {
     });
     this.#lookups = new Counter({
       name: 'gateway_response_cache_lookups_total',
-      help: 'Cacheable GETs by route, counted when they are looked up: hit (served from memory), coalesced (waiting for a concurrent identical call), miss (calling the upstream).',
+      help: 'Cacheable GETs by route, counted when they are looked up: hit (served from memory), coalesced (waiting for a concurrent identical call), miss (calling the upstream), revalidated (the client asked for a fresh answer).',
       labelNames: ['route', 'outcome'] as const,
       registers: [registry],
     });
@@ -71,9 +82,22 @@ export class ResponseCache {
    * there, else from `fetch` (shared with concurrent identical requests), stored when allowed. Its
    * `cacheStatus` is the value of an RFC 9211 Cache-Status header saying which it was.
    */
-  async get(route: string, url: string, requestHeaders: CachePolicy.Headers, fetch: () => Promise<UpstreamResponse>): Promise<CachedAnswer & { cacheStatus: string }> {
+  async get(
+    route: string,
+    url: string,
+    requestHeaders: CachePolicy.Headers,
+    fetch: () => Promise<UpstreamResponse>,
+    options: { revalidate?: boolean } = {},
+  ): Promise<CachedAnswer & { cacheStatus: string }> {
     const request = { method: 'GET', url, headers: requestHeaders };
     const key = `${url}\n${requestHeaders.accept ?? ''}`;
+    if (options.revalidate) {
+      // The client wants what the upstream says now (a browser revalidating): a call of its own, never
+      // one that may have left before this request came, and its answer replaces the kept one.
+      this.#lookups.inc({ route, outcome: 'revalidated' });
+      const res = await fetch();
+      return { ...res, cacheStatus: `${CACHE_NAME}; fwd=request${this.#store(key, request, res) ? '; stored' : ''}` };
+    }
     const cached = this.#fresh(key, request);
     if (cached) {
       this.#lookups.inc({ route, outcome: 'hit' });
