@@ -25,4 +25,7 @@ done
 # The gateway serves the built storefront at / (its WEB_ROOT default is /app/web/dist).
 if [ "$service" = gateway ]; then mkdir -p "$out/web" && cp -r "$build/web/dist" "$out/web/dist"; fi
 # compiled declarations and maps of the workspaces themselves are not needed either
-find "$out/packages" "$out/services" -type f \( -name '*.d.ts' -o -name '*.map' \) -delete
+# (the load generator's image has no services/)
+for dir in "$out/packages" "$out/services"; do
+  if [ -d "$dir" ]; then find "$dir" -type f \( -name '*.d.ts' -o -name '*.map' \) -delete; fi
+done
