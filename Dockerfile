@@ -22,6 +22,7 @@ COPY services/orders/package.json services/orders/
 COPY services/payments/package.json services/payments/
 COPY services/notifications/package.json services/notifications/
 COPY web/package.json web/
+COPY packages/loadgen/package.json packages/loadgen/
 # Install scripts are not needed in the images (the only ones fetch Postgres for the local runner).
 # The npm cache this leaves in /root/.npm feeds the offline per-service installs below.
 RUN npm ci --ignore-scripts --no-audit --no-fund
@@ -35,6 +36,7 @@ COPY web web
 RUN npx tsc -p packages/contracts/tsconfig.build.json \
  && npx tsc -p packages/kit/tsconfig.build.json \
  && for s in gateway users catalog orders payments notifications; do npx tsc -p "services/$s/tsconfig.build.json" || exit 1; done \
+ && npx tsc -p packages/loadgen/tsconfig.build.json \
  && npm run build -w web
 
 # Node itself without npm, corepack or a shell: the binary (symbols stripped, -18 MB), the shared
@@ -61,7 +63,7 @@ COPY --from=build /app/packages /build/packages
 COPY --from=build /app/services /build/services
 COPY scripts/images/assemble-runtime.sh /usr/local/bin/assemble-runtime
 ARG SERVICE
-RUN test -n "${SERVICE}" && test -d "services/${SERVICE}" && assemble-runtime "${SERVICE}" /build /out
+RUN test -n "${SERVICE}" && { test -d "services/${SERVICE}" || test "${SERVICE}" = loadgen; } && assemble-runtime "${SERVICE}" /build /out
 
 # The legacy builder builds this stage for `--target runtime` too: the service comes last, so the six
 # builds share its layers.
@@ -90,3 +92,13 @@ EXPOSE 8080 9090
 # imported before the service's modules (it must patch them as they load); without an OTLP endpoint in
 # the environment it loads nothing.
 CMD ["node", "--import", "@switchyard/kit/tracing/register", "dist/main.js"]
+
+# The load generator (packages/loadgen, `npm run load`) for the chart's optional loadgen Deployment:
+#   docker build --target loadgen --build-arg SERVICE=loadgen -t switchyard-loadgen:0.1.0 .
+FROM scratch AS loadgen
+COPY --from=node-runtime /rootfs /
+ENV NODE_ENV=production PATH=/usr/local/bin
+COPY --from=prod-deps /out /app
+WORKDIR /app/packages/loadgen
+USER 10001:10001
+ENTRYPOINT ["node", "dist/cli.js"]

@@ -1,8 +1,9 @@
 /**
  * Builds every image the chart deploys with the local docker:
  *
- *   npm run images                  the six services as switchyard-<service>:<chart appVersion>, plus
- *                                   switchyard-postgres and switchyard-rabbitmq (Debian's packages)
+ *   npm run images                  the six services as switchyard-<service>:<chart appVersion>, the load
+ *                                   generator as switchyard-loadgen, plus switchyard-postgres and
+ *                                   switchyard-rabbitmq (Debian's packages)
  *   npm run images -- --tag dev     another tag for the six services
  *
  * The Dockerfile's shared stages (dependencies, compilation) are built by the first service and reused
@@ -77,7 +78,7 @@ async function inspect(ref: string): Promise<{ id: string; sizeBytes: number }> 
   return { id: id!, sizeBytes: Number(size) };
 }
 
-/** Builds the six service images and the two infrastructure images; reports each as it is done. */
+/** Builds the six service images, the load generator's and the two infrastructure images; reports each as it is done. */
 export async function buildImages(options: { tag: string; report?: (line: string) => void }): Promise<Map<string, BuiltImage>> {
   const report = options.report ?? (() => undefined);
   const nodeImage = /^ARG NODE_IMAGE=(\S+)$/m.exec(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'))![1]!;
@@ -100,6 +101,8 @@ export async function buildImages(options: { tag: string; report?: (line: string
   for (const service of SERVICES) {
     await build(`switchyard-${service}:${options.tag}`, ['--target', 'runtime', '--build-arg', `SERVICE=${service}`, '.']);
   }
+  // The chart's optional load generator (loadgen.enabled): packages/loadgen on the same runtime.
+  await build(`switchyard-loadgen:${options.tag}`, ['--target', 'loadgen', '--build-arg', 'SERVICE=loadgen', '.']);
   await build(INFRA_IMAGES.postgres, ['--build-arg', `DEBIAN_IMAGE=${debianImage}`, 'images/postgres']);
   await build(INFRA_IMAGES.rabbitmq, ['--build-arg', `DEBIAN_IMAGE=${debianImage}`, 'images/rabbitmq']);
   return built;

@@ -9,7 +9,7 @@ export const errorsNote = (...runs: Array<{ errors?: number } | undefined>): str
   return errors > 0 ? `; **errors ${thousands(errors)}**` : '';
 };
 
-const PRODUCT = '5eed0000-0000-4000-8000-000000000001';
+export const PRODUCT = '5eed0000-0000-4000-8000-000000000001';
 
 /** wrk -t2 -c50 against a URL: a short warm-up, then the measured run. */
 export async function closedLoopHttp(env: BenchEnv, url: string, headers?: Record<string, string>) {
@@ -27,16 +27,17 @@ export const httpProxies: Comparison = {
     'Closed loop with wrk (2 threads, 50 keep-alive connections): a Koa hello-world on the same Node.js (the ceiling for one Koa process); ' +
     "catalog's GET /products/{id} on its own port (one Postgres query per request); the same through nginx (one worker, keep-alive upstream, " +
     "the gateway's access-log policy); the same through the gateway (/api/products/{id}), as it is and as it was at the baseline commit " +
-    '(before rate limits, breakers, ejection, shedding and the identity work of issue 14).',
+    '(before rate limits, breakers, ejection, shedding and the identity work of issue 14). The working tree runs here with its caches off ' +
+    "(catalog's product cache, the gateway's response cache): this compares proxying, and nginx caches nothing; product-cache measures the caches.",
   setup: async (env) => {
-    await Promise.all([env.system('after'), env.system('before'), env.koaHello()]);
+    await Promise.all([env.system('after', 'off'), env.system('before'), env.koaHello()]);
     await env.nginx();
   },
   variants: () => [
     { id: 'koa', label: 'Koa hello world', measure: async (env) => closedLoopHttp(env, await env.koaHello()) },
-    { id: 'direct', label: 'catalog direct', measure: async (env) => closedLoopHttp(env, `${(await env.system('after')).service('catalog').url}/products/${PRODUCT}`) },
+    { id: 'direct', label: 'catalog direct', measure: async (env) => closedLoopHttp(env, `${(await env.system('after', 'off')).service('catalog').url}/products/${PRODUCT}`) },
     { id: 'nginx', label: 'through nginx', measure: async (env) => closedLoopHttp(env, `${await env.nginx()}/api/products/${PRODUCT}`) },
-    { id: 'gateway', label: 'through the gateway', measure: async (env) => closedLoopHttp(env, `${(await env.system('after')).gatewayUrl}/api/products/${PRODUCT}`) },
+    { id: 'gateway', label: 'through the gateway', measure: async (env) => closedLoopHttp(env, `${(await env.system('after', 'off')).gatewayUrl}/api/products/${PRODUCT}`) },
     { id: 'gatewayBefore', label: 'through the gateway (before)', measure: async (env) => closedLoopHttp(env, `${(await env.system('before')).gatewayUrl}/api/products/${PRODUCT}`) },
   ],
   rows: (m) => [

@@ -13,6 +13,13 @@ import type { Cleanup } from './cleanup.js';
 /** Which code a measurement runs: the working tree, or the baseline commit. */
 export type Side = 'after' | 'before';
 
+/**
+ * The working tree's system as `npm start` runs it (caches on), or with catalog's product cache and the
+ * gateway's response cache off: for comparisons of proxying itself (nginx caches nothing either) and
+ * for the caches' own before/after.
+ */
+export type Caches = 'on' | 'off';
+
 export interface BenchOptions {
   rounds: number;
   /** Seconds per measured run (each is preceded by a short warm-up). */
@@ -61,7 +68,8 @@ interface LocalSystemLike {
  * system per side, nginx and a Koa hello-world, every process logging into the run's folder.
  */
 export class BenchEnv {
-  readonly #systems = new Map<Side, Promise<RunningSystem>>();
+  readonly #systems = new Map<string, Promise<RunningSystem>>();
+  readonly #compiled = new Map<string, Promise<void>>();
   #nginx: Promise<string> | undefined;
   #koa: Promise<string> | undefined;
   readonly #logs = new Map<string, WriteStream>();
@@ -98,32 +106,46 @@ export class BenchEnv {
     await Promise.all([...this.#logs.values()].map((s) => new Promise((resolve) => s.end(resolve))));
   }
 
-  /** The local system of one side, as `npm start` runs it there. */
-  system(side: Side): Promise<RunningSystem> {
-    let system = this.#systems.get(side);
+  /** The local system of one side, as `npm start` runs it there (for 'after', optionally without its caches). */
+  system(side: Side, caches: Caches = 'on'): Promise<RunningSystem> {
+    const key = caches === 'on' ? side : `${side}-uncached`;
+    let system = this.#systems.get(key);
     if (!system) {
-      system = this.#startSystem(side);
-      this.#systems.set(side, system);
+      system = this.#startSystem(side, caches);
+      this.#systems.set(key, system);
     }
     return system;
   }
 
-  async #startSystem(side: Side): Promise<RunningSystem> {
+  /** Compiles a checkout once, however many of its systems start at the same time (they would race on dist/). */
+  #compile(side: Side, root: string): Promise<void> {
+    let compiled = this.#compiled.get(root);
+    if (!compiled) {
+      compiled = (async () => {
+        const build = join(root, 'packages/devstack/src/build.ts');
+        if (!existsSync(build)) return;
+        const { buildWorkspaces } = (await import(pathToFileURL(build).href)) as typeof import('@switchyard/devstack/build');
+        const report = await buildWorkspaces(root);
+        if (report.built.length > 0) this.log.info({ side, workspaces: report.built, ms: report.ms }, 'compiled');
+      })();
+      this.#compiled.set(root, compiled);
+    }
+    return compiled;
+  }
+
+  async #startSystem(side: Side, caches: Caches): Promise<RunningSystem> {
+    const name = caches === 'on' ? side : `${side}-uncached`;
     const root = this.rootOf(side);
     // Code that runs compiled (npm start builds first) is built here the same way; older code (a
     // baseline from before compiled runs) ignores the runtime option and runs its sources under tsx.
-    const build = join(root, 'packages/devstack/src/build.ts');
-    if (existsSync(build)) {
-      const { buildWorkspaces } = (await import(pathToFileURL(build).href)) as typeof import('@switchyard/devstack/build');
-      const report = await buildWorkspaces(root);
-      if (report.built.length > 0) this.log.info({ side, workspaces: report.built, ms: report.ms }, 'compiled');
-    }
+    await this.#compile(side, root);
     const { LocalSystem } = (await import(pathToFileURL(join(root, 'packages/devstack/src/system.ts')).href)) as {
       LocalSystem: new (options: Record<string, unknown>) => LocalSystemLike;
     };
     const ports = await freeSystemPorts();
-    const logs = this.logFile(`system-${side}`);
-    const dataDir = join(this.runDir, `system-${side}`);
+    const logs = this.logFile(`system-${name}`);
+    const dataDir = join(this.runDir, `system-${name}`);
+    const uncached = caches === 'off' ? { catalog: { PRODUCT_READ_CACHE_ENTRIES: '0' }, gateway: { RESPONSE_CACHE_MAX_BYTES: '0' } } : { catalog: {}, gateway: {} };
     const system = new LocalSystem({
       rootDir: root,
       runtime: 'compiled',
@@ -133,12 +155,12 @@ export class BenchEnv {
       allowRabbitMqInstall: true,
       serviceLogLevel: 'info',
       // wrk is one address: the gateway's limits stay on (their cost is measured) but out of reach.
-      serviceEnv: { gateway: LOAD_TEST_GATEWAY_ENV },
-      log: this.log.child({ system: side }),
+      serviceEnv: { gateway: { ...LOAD_TEST_GATEWAY_ENV, ...uncached.gateway }, catalog: uncached.catalog },
+      log: this.log.child({ system: name }),
       onServiceLine: (label: string, line: string) => logs.write(`${label} ${line}\n`),
     });
-    this.cleanup.add({ name: `system (${side})`, stop: () => system.stop(), kill: () => system.kill() });
-    this.log.info({ side, root, httpBasePort: ports.httpBasePort }, 'starting the local system');
+    this.cleanup.add({ name: `system (${name})`, stop: () => system.stop(), kill: () => system.kill() });
+    this.log.info({ side, caches, root, httpBasePort: ports.httpBasePort }, 'starting the local system');
     await system.start();
     return {
       side,
@@ -209,11 +231,11 @@ export class BenchEnv {
     return (JSON.parse(last) as { result: T }).result;
   }
 
-  /** nginx in front of the after system's catalog (see servers/nginx.ts). */
+  /** nginx in front of the uncached after system's catalog, as the gateway there (see servers/nginx.ts). */
   nginx(): Promise<string> {
     this.#nginx ??= (async () => {
       if (!nginxAvailable()) throw new Error('nginx is not installed (Debian: apt-get install -y nginx)');
-      const catalog = (await this.system('after')).service('catalog');
+      const catalog = (await this.system('after', 'off')).service('catalog');
       const port = await freePort();
       const { args } = await prepareNginx(port, new URL(catalog.url!).host);
       const nginx = await this.startProcess('nginx', NGINX, args);

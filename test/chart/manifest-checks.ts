@@ -90,7 +90,8 @@ function podTemplates(objects: K8sObject[]): PodTemplate[] {
 }
 
 /**
- * Every container: requests and limits for cpu and memory; liveness and readiness probes (workloads);
+ * Every container: requests and limits for cpu and memory; liveness and readiness probes (workloads
+ * that serve: the load generator serves nothing, so nothing could probe it);
  * non-root, read-only root file system, no privilege escalation, all capabilities dropped, seccomp
  * RuntimeDefault; an image with a tag that is not `latest`.
  */
@@ -106,8 +107,9 @@ export function containerPolicyProblems(objects: K8sObject[]): string[] {
           if (!c.resources?.[kind]?.[resource]) problems.push(`${where}: no ${kind}.${resource}`);
         }
       }
-      if (workload && !c.livenessProbe) problems.push(`${where}: no liveness probe`);
-      if (workload && !c.readinessProbe) problems.push(`${where}: no readiness probe`);
+      const serves = workload && owner.spec.template.metadata.labels?.['app.kubernetes.io/component'] !== 'load-generator';
+      if (serves && !c.livenessProbe) problems.push(`${where}: no liveness probe`);
+      if (serves && !c.readinessProbe) problems.push(`${where}: no readiness probe`);
       if (!(sc.runAsNonRoot ?? pod.runAsNonRoot)) problems.push(`${where}: may run as root`);
       if (sc.readOnlyRootFilesystem !== true) problems.push(`${where}: root file system is writable`);
       if (sc.allowPrivilegeEscalation !== false) problems.push(`${where}: privilege escalation allowed`);

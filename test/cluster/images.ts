@@ -33,7 +33,7 @@ function workspacesOf(service: ServiceName): string[] {
 export async function prepareImages(cluster: Cluster, kube: Kube, checks: Checks, out: (line: string) => void): Promise<DeployedImages | undefined> {
   const started = performance.now();
   let built: Awaited<ReturnType<typeof buildImages>> | undefined;
-  const ok = await checks.check('npm run images builds the six service images and the Postgres and RabbitMQ images', async () => {
+  const ok = await checks.check('npm run images builds the six service images, the load generator\'s and the Postgres and RabbitMQ images', async () => {
     built = await buildImages({ tag: chartAppVersion(), report: (line) => out(`      ${line}`) });
     out(`      built in ${((performance.now() - started) / 1000).toFixed(0)} s`);
   });

@@ -104,7 +104,7 @@ lost('defect 2: a refunded charge paid again with a declining card is refused, n
 lost('defect 3: ReserveStock committed after the deadline ran out; the retry with the same Idempotency-Key keeps the order id and the one reservation', async () => {
   const auth = await shop.client.signUp();
   const key = randomUUID();
-  const before = await shop.client.stockOf(SEMAPHORE);
+  const before = await shop.stockOf(SEMAPHORE);
   // Hold the product row: ReserveStock waits for it past the caller's deadline, then commits.
   const blocker = new pg.Client({ connectionString: shop.dbs.catalog.url });
   await blocker.connect();
@@ -122,12 +122,12 @@ lost('defect 3: ReserveStock committed after the deadline ran out; the retry wit
   const retry = await shop.client.place(auth, [{ productId: SEMAPHORE, quantity: 2 }], key);
   assert.is(retry.status, 201);
   assert.equal(await reservations(), [{ order_id: retry.body.id, status: 'RESERVED' }]);
-  assert.is(await shop.client.stockOf(SEMAPHORE), before - 2);
+  assert.is(await shop.stockOf(SEMAPHORE), before - 2);
 });
 
 lost('defect 4: a Charge whose reply was lost: when the order is due to expire it is completed as PAID, not expired with the money kept', async () => {
   const auth = await shop.client.signUp();
-  const before = await shop.client.stockOf(WHISTLE);
+  const before = await shop.stockOf(WHISTLE);
   const order = (await shop.client.place(auth, [{ productId: WHISTLE, quantity: 2 }])).body;
   shop.proxies!.payments.freeze('replies');
   const pay = await shop.client.pay(auth, order.id);
@@ -142,7 +142,7 @@ lost('defect 4: a Charge whose reply was lost: when the order is due to expire i
   assert.is(await paymentOf(order.id), 'SUCCEEDED');
   const reservation = () => queryRows<{ status: string }>(shop.dbs.catalog.url, 'SELECT status FROM reservations WHERE order_id = $1', [order.id]);
   await eventually(async () => ((await reservation())[0]?.status === 'COMMITTED' ? true : undefined), 10_000, 'the stock confirmed');
-  assert.is(await shop.client.stockOf(WHISTLE), before - 2);
+  assert.is(await shop.stockOf(WHISTLE), before - 2);
 });
 
 lost('after all of the above, every invariant holds across catalog, orders and payments', async () => {

@@ -59,7 +59,8 @@ const api = (path: string) => `${svc.gateway!.url}/api${path}`;
 const place = (auth: Record<string, string>, items: unknown, key: string | null = randomUUID()) =>
   request(api('/orders'), { method: 'POST', json: { items }, headers: { ...auth, ...(key ? { 'idempotency-key': key } : {}) } });
 const pay = (auth: Record<string, string>, id: string, card: unknown = GOOD) => request(api(`/orders/${id}/pay`), { method: 'POST', json: { card }, headers: auth });
-const stockOf = async (id: string) => (await request(api(`/products/${id}`))).body.stock as number;
+// The stock row itself: what the reservations did (the API's product answers may be up to their max-age old).
+const stockOf = async (id: string) => (await queryRows<{ stock: number }>(dbs.catalog!.url, 'SELECT stock FROM products WHERE id = $1', [id]))[0]!.stock;
 const rows = async (db: string, sql: string, params: unknown[] = []) => Number((await queryRows<{ n: string }>(dbs[db]!.url, sql, params))[0]!.n);
 
 orders('places an order priced by catalog: 201, PENDING_PAYMENT, server-computed total, stock reserved', async () => {

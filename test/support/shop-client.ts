@@ -41,10 +41,6 @@ export class ShopClient {
   order(auth: Auth, id: string): Promise<TestResponse> {
     return request(this.api(`/orders/${id}`), { headers: headers(auth) });
   }
-
-  async stockOf(productId: string): Promise<number> {
-    return (await request(this.api(`/products/${productId}`))).body.stock as number;
-  }
 }
 
 /** The authorization header alone (an Auth may carry the user id too), plus extra headers. */

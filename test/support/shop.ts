@@ -101,6 +101,11 @@ export class Shop {
     return { catalog: this.dbs.catalog.url, orders: this.dbs.orders.url, payments: this.dbs.payments.url };
   }
 
+  /** A product's stock row: what the reservations did (the API's product answers may be up to their max-age old). */
+  stockOf(productId: string): Promise<number> {
+    return this.count('catalog', 'SELECT stock AS n FROM products WHERE id = $1', [productId]);
+  }
+
   /** One number from a query on a service's database (a count, say). */
   async count(db: keyof Shop['dbs'], sql: string, params: unknown[] = []): Promise<number> {
     return Number((await queryRows<{ n: string }>(this.dbs[db].url, sql, params))[0]!.n);

@@ -7,7 +7,7 @@ import { errorHandler } from './error-handler.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import type { Readiness } from './readiness.js';
-import { requestContext } from './request-context.js';
+import { requestContext, type AccessLogPolicy } from './request-context.js';
 import { serverSpan } from './tracing/server-span.js';
 
 export interface HttpServiceOptions {
@@ -22,6 +22,8 @@ export interface HttpServiceOptions {
    * the socket's peer). Unset keeps trusting the header, as every service behind the gateway does.
    */
   trustedProxies?: number;
+  /** Which finished requests get an access-log line (every one by default). */
+  accessLog?: AccessLogPolicy;
   /** Adds the service's own routes. */
   routes: (router: Router) => void;
 }
@@ -41,7 +43,7 @@ export function createHttpApp(options: HttpServiceOptions): Koa {
   options.routes(router);
 
   app.use(serverSpan());
-  app.use(requestContext(log, metrics));
+  app.use(requestContext(log, metrics, options.accessLog));
   app.use(errorHandler());
   app.use(async (ctx, next) => {
     // While draining, ask keep-alive clients to reconnect elsewhere after this response.
@@ -151,4 +153,4 @@ export function closeServer(server: Server): Promise<void> {
 // Re-exported so that the Koa augmentations (ctx.request.body, ctx.state.requestId/log) travel
 // with this module's declarations to every service that builds against the compiled kit.
 export type { JsonBodyOptions } from './body.js';
-export type { RequestContextState } from './request-context.js';
+export type { AccessLogPolicy, RequestContextState } from './request-context.js';

@@ -2,22 +2,28 @@ import { pino, stdTimeFunctions, type DestinationStream, type Logger } from 'pin
 
 export type { Logger };
 
-/** Paths pino replaces with [redacted]: credentials, tokens and card data never reach a log. */
+/**
+ * Paths pino replaces with [redacted]: where credentials, tokens and card data could sit in a line.
+ * Explicit paths only: a path starting with a wildcard makes pino run its redaction over every value
+ * of every line (per request: the access line and the child logger's bindings), which a profile of the
+ * gateway counted among the ~8 % of its CPU the access line took (issue 13). No code logs these
+ * objects under other names.
+ */
 export const REDACTED_PATHS = [
   'password',
-  '*.password',
-  '*.*.password',
   'token',
-  '*.token',
   'authorization',
-  '*.authorization',
-  '*.headers.authorization',
-  '*.headers.cookie',
-  '*.headers["set-cookie"]',
   'cookie',
   'card',
-  '*.card',
-  '*.*.card',
+  'body.password',
+  'body.token',
+  'body.card',
+  'headers.authorization',
+  'headers.cookie',
+  'headers["set-cookie"]',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
 ];
 
 export interface LoggerOptions {

@@ -15,6 +15,8 @@ export interface PgListenerOptions {
   onNotify: (payload: string | undefined) => void;
   /** After every (re)connect: whatever was committed while not listening must be caught up. */
   onListening: () => void;
+  /** When an established LISTEN connection fails (not at stop()): NOTIFYs are missed from now until the next onListening. */
+  onLost?: () => void;
   /** A connection attempt that gets no answer is given up after this long (then retried). */
   connectTimeoutMs?: number;
   /** The pause before a reconnect: from initialMs (default 500), doubling up to maxMs (default 5000), with jitter. */
@@ -69,6 +71,7 @@ export class PgListener {
         failures = 0;
         this.options.onListening();
         await ended;
+        if (!stopping.aborted) this.options.onLost?.();
       } catch (err) {
         if (!stopping.aborted) log.warn({ err, channel }, 'LISTEN connection could not start');
       }

@@ -39,11 +39,28 @@ function randomHex(digits: number): string {
   return hex.slice(0, digits);
 }
 
+/** Which finished requests get an access-log line. */
+export interface AccessLogPolicy {
+  /** The share of requests logged (1: all, 0: none), chosen by trace id so a trace is logged whole or not at all. */
+  sample: number;
+  /** Requests that took this long are always logged, as are 5xx answers. */
+  slowMs: number;
+}
+
+const LOG_EVERY_REQUEST: AccessLogPolicy = { sample: 1, slowMs: 0 };
+
+/** Whether a trace falls into the sampled share: its first 32 bits, read as a fraction, below it. */
+function sampled(traceId: string, sample: number): boolean {
+  return sample >= 1 || Number.parseInt(traceId.slice(0, 8), 16) / 2 ** 32 < sample;
+}
+
 /**
  * Request id (accepted when well-formed, else created, always echoed), trace id from `traceparent`,
- * a child logger per request, one log line and one histogram sample per finished response.
+ * a child logger per request (made when first used: its bindings are serialised once, and not at all
+ * for a request nothing logs about), one histogram sample per finished response, and one access-log
+ * line for those the policy picks: every 5xx and every slow one, and the sampled share of the rest.
  */
-export function requestContext(log: Logger, metrics: Metrics): Middleware {
+export function requestContext(log: Logger, metrics: Metrics, accessLog: AccessLogPolicy = LOG_EVERY_REQUEST): Middleware {
   return async (ctx, next) => {
     const incoming = ctx.get(REQUEST_ID_HEADER);
     const requestId = REQUEST_ID.test(incoming) ? incoming : randomUUID();
@@ -54,7 +71,8 @@ export function requestContext(log: Logger, metrics: Metrics): Middleware {
     ctx.state.requestId = requestId;
     ctx.state.traceId = traceId;
     ctx.state.traceparent = active?.traceparent ?? `00-${traceId}-${randomHex(16)}-${trace?.[3] ?? '01'}`;
-    ctx.state.log = log.child({ reqId: requestId, traceId });
+    let child: Logger | undefined;
+    Object.defineProperty(ctx.state, 'log', { get: () => (child ??= log.child({ reqId: requestId, traceId })), enumerable: true, configurable: true });
     ctx.set(REQUEST_ID_HEADER, requestId);
 
     const started = process.hrtime.bigint();
@@ -65,8 +83,10 @@ export function requestContext(log: Logger, metrics: Metrics): Middleware {
       const route = (ctx as { _matchedRoute?: string })._matchedRoute ?? 'unmatched';
       const status = ctx.res.writableFinished ? ctx.status : 499;
       metrics.httpDuration.observe({ method: ctx.method, route, status: String(status) }, seconds);
+      const durationMs = Math.round(seconds * 1e4) / 10;
+      if (status < 500 && durationMs < accessLog.slowMs && !sampled(traceId, accessLog.sample)) return;
       const level = QUIET_PATHS.has(ctx.path) ? 'debug' : status >= 500 ? 'error' : 'info';
-      ctx.state.log[level]({ method: ctx.method, route, path: ctx.path, status, durationMs: Math.round(seconds * 1e4) / 10 }, 'request finished');
+      ctx.state.log[level]({ method: ctx.method, route, path: ctx.path, status, durationMs }, 'request finished');
     }));
     await next();
   };

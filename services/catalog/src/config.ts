@@ -14,6 +14,10 @@ const schema = baseConfigSchema
     ...failpointConfig(),
     /** Cache-Control max-age of product responses; stock changes, so it stays short. */
     PRODUCT_CACHE_MAX_AGE_SECONDS: z.coerce.number().int().min(0).max(3600).default(5),
+    /** Products kept in each replica's in-process cache (least recently read go first); 0 turns it off. */
+    PRODUCT_READ_CACHE_ENTRIES: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
+    /** The longest a cached product is served: changes drop it at once (NOTIFY); this bounds a lost one. */
+    PRODUCT_READ_CACHE_MAX_AGE_MS: millis(5_000).refine((ms) => ms >= 1, 'must be at least 1'),
     /** How long a reservation holds its units when ReserveStock does not say (hold_ms 0). */
     RESERVATION_DEFAULT_HOLD_MS: millis(30 * 60_000).refine((ms) => ms >= 100, 'must be at least 100'),
     /** The longest hold a caller may ask for; longer is INVALID_ARGUMENT. */

@@ -14,18 +14,22 @@ import type { Config } from './config.js';
 import { registerCompensationConsumer } from './events/compensation-consumer.js';
 import { RESERVE_AFTER_COMMIT, catalogHandlers } from './grpc/catalog-handlers.js';
 import { Catalog } from './products/catalog.js';
+import { ProductCache } from './products/product-cache.js';
+import { startProductChangeFeed } from './products/product-change-feed.js';
 import { expireReservations } from './stock/reservations.js';
 
 /** Who may call catalog over gRPC: stock reservations are orders' business. */
 const GRPC_CALLERS = { '*': ['orders'] };
 
-/** Wires the catalog (database with the seed, HTTP, gRPC, the order-event consumer, the reservation sweeper) and starts listening. */
+/** Wires the catalog (database with the seed, the product cache and its change feed, HTTP, gRPC, the order-event consumer, the reservation sweeper) and starts listening. */
 export function startCatalog(config: Readonly<Config>, log: Logger, start: StartOptions = {}): Promise<StartedService> {
   return hostService(config, log, {
     name: 'catalog',
     migrations: [fileURLToPath(new URL('../migrations', import.meta.url)), INBOX_MIGRATIONS],
     build: async ({ metrics, readiness, pool, signal, admin }) => {
-      const catalog = new Catalog(pool!);
+      const cache = new ProductCache({ entries: config.PRODUCT_READ_CACHE_ENTRIES, maxAgeMs: config.PRODUCT_READ_CACHE_MAX_AGE_MS }, metrics.registry);
+      const changes = config.PRODUCT_READ_CACHE_ENTRIES > 0 ? startProductChangeFeed(cache, config.DATABASE_URL, log.child({ area: 'product-cache' })) : undefined;
+      const catalog = new Catalog(pool!, cache);
       const failpoints = new Failpoints([RESERVE_AFTER_COMMIT], { enabled: config.FAILPOINTS_ENABLED, log });
       failpointRoutes(admin, failpoints);
       const events = await startEventing(config, { log, metrics, readiness, pool: pool!, signal }, {
@@ -53,7 +57,7 @@ export function startCatalog(config: Readonly<Config>, log: Logger, start: Start
           handlers: catalogHandlers(catalog, pool!, holds, failpoints),
           authorize: callerCheck(remoteVerifier(config, log), 'catalog', GRPC_CALLERS),
         },
-        stop: [sweeper, ...events.stop],
+        stop: [sweeper, ...events.stop, ...(changes ? [changes] : [])],
       };
     },
   }, start);

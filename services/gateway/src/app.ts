@@ -9,6 +9,7 @@ import { clientKey } from './http/client-address.js';
 import type { LoadShedder } from './http/load-shedder.js';
 import { proxyRoutes, type EdgeGuards } from './http/proxy-routes.js';
 import { RateLimit } from './http/rate-limit.js';
+import { ResponseCache } from './http/response-cache.js';
 import { StreamCaps } from './http/stream-caps.js';
 import type { Upstream } from './upstream/upstream.js';
 import { withSessionCookie } from './web/cookie-session.js';
@@ -71,8 +72,10 @@ export function createApp(deps: GatewayDeps): Koa {
     bodyLimitBytes: config.HTTP_BODY_LIMIT_BYTES,
     rawBody: true,
     trustedProxies: config.TRUSTED_PROXIES,
+    accessLog: { sample: config.ACCESS_LOG_SAMPLE, slowMs: config.ACCESS_LOG_SLOW_MS },
     routes: (router) => {
-      proxyRoutes(router, deps.upstreams, guards, deps.readiness, { timeoutMs: config.UPSTREAM_TIMEOUT_MS, registry: deps.metrics.registry });
+      const cache = config.RESPONSE_CACHE_MAX_BYTES > 0 ? new ResponseCache(config.RESPONSE_CACHE_MAX_BYTES, metrics.registry) : undefined;
+      proxyRoutes(router, deps.upstreams, guards, deps.readiness, { timeoutMs: config.UPSTREAM_TIMEOUT_MS, registry: metrics.registry, cache });
       sessionRoutes(router, deps.upstreams, guards);
       systemRoutes(router, deps.systemView, guards, deps.readiness);
     },

@@ -66,6 +66,12 @@ const schema = baseConfigSchema.extend({
   RATE_LIMIT_SESSIONS: rateLimit('30/60s'),
   /** Per client address, POST /api/users (registrations). */
   RATE_LIMIT_REGISTRATIONS: rateLimit('30/600s'),
+  /** The share of requests with an access-log line (1: every one); 5xx answers and slow requests are always logged. */
+  ACCESS_LOG_SAMPLE: ratio(1),
+  /** A request that took this long is logged whatever ACCESS_LOG_SAMPLE says. */
+  ACCESS_LOG_SLOW_MS: millis(1000),
+  /** Bytes of public GET answers (products) the gateway keeps for as long as their Cache-Control allows; 0 turns the cache off. */
+  RESPONSE_CACHE_MAX_BYTES: z.coerce.number().int().min(0).max(1024 ** 3).default(16 * 1024 ** 2),
   /** The gateway answers 503 `overloaded` while its event loop lags more than this (mean over a sample); 0 turns shedding off. */
   LOAD_SHED_EVENT_LOOP_DELAY_MS: millis(1000),
   /** How often the event-loop delay is sampled (and shedding decided). */

@@ -1,11 +1,23 @@
 import { NotFoundError } from '@switchyard/kit/errors';
 import { keysetCursor } from '@switchyard/kit/validate';
 import type { Pool } from '@switchyard/kit/postgres';
+import type { ProductCache } from './product-cache.js';
 import { findProduct, listProducts, type Product } from './product-store.js';
 
-/** Reads of the product catalogue. */
+/**
+ * Reads of the product catalogue. A product by id comes from the cache when one is given: what the
+ * APIs show. Nothing that decides on stock reads through here: a reservation takes its units with a
+ * guarded UPDATE in its own transaction (stock-lines.ts), whatever a cached product says.
+ */
 export class Catalog {
-  constructor(private readonly pool: Pool) {}
+  readonly #load: (id: string) => Promise<Product | undefined>;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly cache?: ProductCache,
+  ) {
+    this.#load = (id) => findProduct(this.pool, id);
+  }
 
   /** A page of products and the cursor of the next one (null on the last page). */
   async list(limit: number, cursor?: string): Promise<{ items: Product[]; nextCursor: string | null }> {
@@ -16,7 +28,7 @@ export class Catalog {
 
   /** The product, or 404. */
   async get(id: string): Promise<Product> {
-    const product = await findProduct(this.pool, id);
+    const product = this.cache ? await this.cache.get(id, this.#load) : await this.#load(id);
     if (!product) throw new NotFoundError('product_not_found', `No product with id ${id}.`);
     return product;
   }

@@ -7,7 +7,8 @@ import { DEADLINE_HEADER, deadlineHeader } from '@switchyard/kit/deadline';
 import { REQUEST_ID_HEADER } from '@switchyard/kit/identity';
 import type { Readiness } from '@switchyard/kit/readiness';
 import { manualTraceparent } from '@switchyard/kit/tracing/context';
-import type { Upstream } from '../upstream/upstream.js';
+import type { Upstream, UpstreamResponse } from '../upstream/upstream.js';
+import { asksToRevalidate, type ResponseCache } from './response-cache.js';
 import type { StreamCaps } from './stream-caps.js';
 import { upstreamMetrics, type UpstreamMetrics } from './upstream-metrics.js';
 
@@ -26,6 +27,8 @@ export interface ProxyRoute {
   limit?: 'sessions' | 'registrations';
   /** The route's budget when it differs from the gateway's UPSTREAM_TIMEOUT_MS. */
   timeoutMs?: number;
+  /** A public GET whose answers the gateway may cache, as far as their Cache-Control allows. */
+  cacheable?: boolean;
 }
 
 /** What every proxied route shares. */
@@ -34,6 +37,8 @@ export interface ProxyOptions {
   timeoutMs: number;
   /** Where the per-upstream request metrics go. */
   registry: Registry;
+  /** The cache of the cacheable routes (none: they are proxied like the others). */
+  cache?: ResponseCache | undefined;
 }
 
 /** The public API: every route the gateway exposes, in one table. */
@@ -41,8 +46,8 @@ export const ROUTES: readonly ProxyRoute[] = [
   { method: 'POST', path: '/api/users', upstream: 'users', target: '/users', auth: false, limit: 'registrations' },
   { method: 'POST', path: '/api/sessions', upstream: 'users', target: '/sessions', auth: false, limit: 'sessions' },
   { method: 'GET', path: '/api/users/me', upstream: 'users', target: '/users/me', auth: true },
-  { method: 'GET', path: '/api/products', upstream: 'catalog', target: '/products', auth: false },
-  { method: 'GET', path: '/api/products/:id', upstream: 'catalog', target: '/products/:id', auth: false },
+  { method: 'GET', path: '/api/products', upstream: 'catalog', target: '/products', auth: false, cacheable: true },
+  { method: 'GET', path: '/api/products/:id', upstream: 'catalog', target: '/products/:id', auth: false, cacheable: true },
   { method: 'POST', path: '/api/orders', upstream: 'orders', target: '/orders', auth: true },
   { method: 'GET', path: '/api/orders', upstream: 'orders', target: '/orders', auth: true },
   { method: 'GET', path: '/api/orders/:id', upstream: 'orders', target: '/orders/:id', auth: true },
@@ -56,7 +61,7 @@ export const ROUTES: readonly ProxyRoute[] = [
 // Only these client headers travel upstream; everything else is dropped. The Authorization header
 // travels only on authenticated routes, after the gateway verified the token in it.
 const FORWARDED_REQUEST_HEADERS = ['content-type', 'accept', 'if-none-match', 'if-match', 'idempotency-key', 'last-event-id'];
-const FORWARDED_RESPONSE_HEADERS = ['content-type', 'etag', 'cache-control', 'last-modified', 'retry-after', 'vary', 'www-authenticate'];
+const FORWARDED_RESPONSE_HEADERS = ['content-type', 'etag', 'cache-control', 'age', 'last-modified', 'retry-after', 'vary', 'www-authenticate'];
 const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
 
 function fillParams(template: string, params: Record<string, string>): string {
@@ -114,19 +119,19 @@ function proxyStream(route: ProxyRoute, upstream: Upstream, openStreams: Set<Rea
 
 /**
  * Proxies one request within the route's budget: the budget is the request's deadline, sent on as
- * x-request-timeout-ms so the service gives its own calls no more than what is left of it.
+ * x-request-timeout-ms so the service gives its own calls no more than what is left of it. A cacheable
+ * route's answer may come from the response cache instead, which then also answers If-None-Match.
  */
 function proxy(route: ProxyRoute, upstream: Upstream, options: ProxyOptions, metrics: UpstreamMetrics): Middleware {
   const timeoutMs = route.timeoutMs ?? options.timeoutMs;
-  return async (ctx) => {
-    const target = fillParams(route.target, (ctx as unknown as { params: Record<string, string> }).params ?? {});
-    const headers = upstreamHeaders(ctx);
+  const cache = route.cacheable ? options.cache : undefined;
+  const call = (ctx: ParameterizedContext, path: string, headers: Record<string, string>) => {
     headers[DEADLINE_HEADER] = deadlineHeader(Date.now() + timeoutMs);
-    const res = await metrics.measure(upstream.name, route, () =>
+    return metrics.measure(upstream.name, route, () =>
       upstream.request(
         {
           method: route.method,
-          path: ctx.querystring ? `${target}?${ctx.querystring}` : target,
+          path,
           headers,
           body: ctx.request.rawBody,
           idempotent: IDEMPOTENT_METHODS.has(route.method) || headers['idempotency-key'] !== undefined,
@@ -134,10 +139,39 @@ function proxy(route: ProxyRoute, upstream: Upstream, options: ProxyOptions, met
         timeoutMs,
       ),
     );
-    copyResponseHeaders(ctx, res.headers);
-    ctx.status = res.status;
-    ctx.body = res.status === 204 || res.status === 304 ? null : res.body;
   };
+  return async (ctx) => {
+    const target = fillParams(route.target, (ctx as unknown as { params: Record<string, string> }).params ?? {});
+    const path = ctx.querystring ? `${target}?${ctx.querystring}` : target;
+    const headers = upstreamHeaders(ctx);
+    if (!cache) return send(ctx, await call(ctx, path, headers));
+    // The cache asks for the whole answer (to keep it) and compares the client's ETags itself.
+    const ifNoneMatch = headers['if-none-match'];
+    delete headers['if-none-match'];
+    const answer = await cache.get(route.path, path, { accept: headers.accept, authorization: ctx.get('authorization') || undefined }, () => call(ctx, path, headers), {
+      revalidate: asksToRevalidate(ctx.get('cache-control')),
+    });
+    if (ifNoneMatch !== undefined && answer.status === 200 && etagMatches(ifNoneMatch, answer.headers.etag)) {
+      send(ctx, { status: 304, headers: answer.headers, body: Buffer.alloc(0) });
+    } else {
+      send(ctx, answer);
+    }
+    ctx.set('cache-status', answer.cacheStatus);
+  };
+}
+
+function send(ctx: ParameterizedContext, res: Pick<UpstreamResponse, 'status' | 'headers' | 'body'>): void {
+  copyResponseHeaders(ctx, res.headers);
+  ctx.status = res.status;
+  ctx.body = res.status === 204 || res.status === 304 ? null : res.body;
+}
+
+/** If-None-Match against an ETag, by the weak comparison RFC 9110 prescribes for it. */
+function etagMatches(ifNoneMatch: string, etag: string | string[] | undefined): boolean {
+  if (typeof etag !== 'string') return false;
+  if (ifNoneMatch.trim() === '*') return true;
+  const opaque = (tag: string) => tag.trim().replace(/^W\//, '');
+  return ifNoneMatch.split(',').some((tag) => opaque(tag) === opaque(etag));
 }
 
 /** What every public route passes through before it is proxied, in this order. */
