@@ -30,9 +30,13 @@ let page: Page;
 let base = '';
 let paidOrder = '';
 let cancelledOrder = '';
+/** The shopper's newest notification so far, as the panel shows it. */
+let newestNotification = '';
 
 storefront.before(async () => {
-  local = await startTestSystem(await freeSystemPorts());
+  const ports = await freeSystemPorts();
+  // Tracing on, as under npm start: the system view shows each event's trace id.
+  local = await startTestSystem(ports, { observability: { otlpPort: ports.otlpPort } });
   base = local.system.gatewayUrl;
   browser = await launchBrowser();
   page = await browser.newPage();
@@ -107,7 +111,7 @@ storefront('moves the focus to the new page heading after a navigation, and adds
   await page.getByLabel('Quantity').fill('3');
   await page.getByRole('button', { name: `Add ${WHISTLE.name} to the cart` }).click();
   await showsText(ui.announcement(page), 'Added 3 × Brass Locomotive Whistle to the cart.');
-  await showsText(page.getByRole('navigation', { name: 'Main' }).getByRole('link'), ['Products', 'Cart (3)', 'Orders']);
+  await showsText(page.getByRole('navigation', { name: 'Main' }).getByRole('link'), ['Products', 'Cart (3)', 'Orders', 'System']);
 });
 
 storefront('places the order; a retry after a lost answer sends the same Idempotency-Key and gets the same order', async () => {
@@ -197,7 +201,8 @@ storefront('cancelling another order puts its stock back', async () => {
   await showsText(ui.announcement(page), 'Order cancelled. Its items go back into stock.');
   await showsText(ui.orderStatus(page), 'Cancelled');
   await showsText(page.locator('ol.history li span'), ['Placed: 2 items, €116.00', 'Cancelled']);
-  await showsText(ui.notifications(page).first(), `Order ${short(cancelledOrder)} was cancelled.`);
+  newestNotification = `Order ${short(cancelledOrder)} was cancelled.`;
+  await showsText(ui.notifications(page).first(), newestNotification);
   // catalog releases the reservation when it consumes order.cancelled: within moments, not at once.
   await eventually(async () => ((await stockOf(LANTERN)) === '12 in stock' ? true : undefined), 15_000, 'the lantern stock back at 12');
 });
@@ -233,6 +238,36 @@ storefront('lists both orders, newest first, with their status and total', async
   await page.screenshot({ path: join(SCREENSHOTS, 'products.png') });
 });
 
+storefront('the system view shows every service ready, and an order\'s events as they pass through RabbitMQ, with its trace id', async () => {
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'System' }).click();
+  await showsText(ui.heading(page), 'System');
+  assert.equal(await focused(page), { id: 'page-heading', text: 'System' });
+  const services = page.locator('table.system-services tbody tr');
+  const replicaOf = (name: string) => local.system.instances.find((i) => i.service === name)!.adminUrl.replace('http://', '');
+  const names = ['users', 'catalog', 'payments', 'orders', 'notifications', 'gateway'];
+  await showsText(services.locator('th'), names, 15_000);
+  await showsText(services.locator('td:nth-child(2)'), names.map(replicaOf));
+  await showsText(services.locator('td:nth-child(3)'), names.map(() => 'ready'));
+  await eventually(async () => /^Live · updated \S/.test(await page.locator('.system-stream-state').innerText()) || undefined, 10_000, 'the view live');
+  await showsText(page.locator('ul.breakers li'), ['catalog: closed', 'notifications: closed', 'orders: closed', 'users: closed']);
+  await showsText(page.getByText(/events exchange\.$/), 'Watching the events exchange.');
+
+  // An order placed through the API, as another client would: its events show up without a reload.
+  const trace = `5e${Date.now().toString(16).padStart(30, '0')}`;
+  const auth = { authorization: `Bearer ${(await request(`${base}/api/sessions`, { method: 'POST', json: shopper })).body.token}` };
+  const placed = await request(`${base}/api/orders`, {
+    method: 'POST',
+    headers: { ...auth, 'idempotency-key': `system-view-${Date.now()}`, traceparent: `00-${trace}-00f067aa0ba902b7-01` },
+    json: { items: [{ productId: WHISTLE.id, quantity: 1 }] },
+  });
+  assert.is(placed.status, 201);
+  const row = page.locator('table.system-events tr[data-type="order.placed"]').filter({ hasText: placed.body.id });
+  await showsText(row.locator('td').filter({ hasNotText: /\d\d:\d\d:\d\d/ }), ['order.placed', placed.body.id, trace]);
+  newestNotification = `Order ${short(placed.body.id)} placed: 24.50 EUR awaiting payment.`;
+  await showsText(ui.notifications(page).first(), newestNotification);
+  await page.screenshot({ path: join(SCREENSHOTS, 'system-view.png'), fullPage: true });
+});
+
 storefront('logs out, and back in with the keyboard alone', async () => {
   await page.getByRole('button', { name: 'Log out' }).click();
   await showsText(ui.announcement(page), 'You are logged out.');
@@ -260,7 +295,7 @@ storefront('resumes the live updates after a gateway restart with Last-Event-ID:
     // The session cookie is the browser's for 127.0.0.1 whatever the port: this tab is signed in too.
     await second.goto(`${edge.url}/`);
     await showsText(ui.liveState(second), 'Updates: Live');
-    await showsText(ui.notifications(second).first(), `Order ${short(cancelledOrder)} was cancelled.`);
+    await showsText(ui.notifications(second).first(), newestNotification);
     const before = await ui.notifications(second).allInnerTexts();
 
     await edge.stop();

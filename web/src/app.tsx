@@ -11,6 +11,7 @@ import { OrdersPage } from './pages/orders-page';
 import { ProductPage } from './pages/product-page';
 import { ProductsPage } from './pages/products-page';
 import { RegisterPage } from './pages/register-page';
+import { SystemPage } from './pages/system-page';
 import { SessionProvider, useSession } from './session/session';
 import { Announcements, Announcer, useAnnounce } from './ui/announcer';
 import { ErrorMessage } from './ui/error-message';
@@ -64,7 +65,7 @@ function Layout() {
             <Route path="/register" component={RegisterPage} />
             <Route path="/orders" component={OrdersPage} />
             <Route path="/orders/:id" component={OrderPage} />
-            {/* The system view (/system) joins the routes here. */}
+            <Route path="/system" component={SystemPage} />
             <Route default component={NotFoundPage} />
           </Router>
         </main>
@@ -102,9 +103,14 @@ function Header() {
             <a href="/cart">Cart ({items})</a>
           </li>
           {state.status === 'signed-in' ? (
-            <li>
-              <a href="/orders">Orders</a>
-            </li>
+            <>
+              <li>
+                <a href="/orders">Orders</a>
+              </li>
+              <li>
+                <a href="/system">System</a>
+              </li>
+            </>
           ) : null}
         </ul>
       </nav>
