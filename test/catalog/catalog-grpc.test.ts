@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { SERVICE_NAMES, catalogV1, type CatalogDefinition } from '@switchyard/contracts/grpc-contracts';
-import { GrpcClient } from '@switchyard/kit/grpc-client';
+import type { CatalogDefinition } from '@switchyard/contracts/grpc-contracts';
+import type { GrpcClient } from '@switchyard/kit/grpc-client';
 import { freshDatabase, queryRows } from '../support/database.js';
-import { grpcFailure } from '../support/grpc.js';
-import { testIssuer } from '../support/identity.js';
+import { catalogClient, grpcFailure } from '../support/grpc.js';
 import { capturedLogger } from '../support/logs.js';
 import { startTestCatalog, type TestService } from '../support/services.js';
 
@@ -21,14 +20,7 @@ const BLANKET = '5eed0000-0000-4000-8000-00000000000c'; // stock 20
 stock.before(async () => {
   db = await freshDatabase('catalog_grpc');
   service = await startTestCatalog(db.url, capturedLogger('catalog').log);
-  catalog = new GrpcClient(catalogV1().Catalog, {
-    dependency: 'catalog',
-    serviceName: SERVICE_NAMES.catalog,
-    target: `ipv4:${service.grpcAddress}`,
-    deadlineMs: 10_000,
-    maxAttempts: 2,
-    token: async () => (await testIssuer()).serviceToken('orders', 'catalog'),
-  });
+  catalog = catalogClient(service.grpcAddress);
 });
 
 stock.after(async () => {

@@ -2,13 +2,12 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { SERVICE_NAMES, catalogV1, type CatalogDefinition } from '@switchyard/contracts/grpc-contracts';
-import { GrpcClient } from '@switchyard/kit/grpc-client';
+import type { CatalogDefinition } from '@switchyard/contracts/grpc-contracts';
+import type { GrpcClient } from '@switchyard/kit/grpc-client';
 import { eventually } from '../support/broker.js';
 import { freshDatabase, queryRows } from '../support/database.js';
-import { grpcFailure } from '../support/grpc.js';
+import { catalogClient, grpcFailure } from '../support/grpc.js';
 import { request } from '../support/http.js';
-import { testIssuer } from '../support/identity.js';
 import { capturedLogger } from '../support/logs.js';
 import { scrape } from '../support/metrics.js';
 import { startTestCatalog, type TestService } from '../support/services.js';
@@ -25,14 +24,7 @@ const HOUR_MS = '3600000';
 const product = (n: number) => `5eed0000-0000-4000-8000-0000000000${n.toString(16).padStart(2, '0')}`;
 
 function grpcTo(service: TestService): GrpcClient<CatalogDefinition> {
-  const client = new GrpcClient(catalogV1().Catalog, {
-    dependency: 'catalog',
-    serviceName: SERVICE_NAMES.catalog,
-    target: `ipv4:${service.grpcAddress}`,
-    deadlineMs: 10_000,
-    maxAttempts: 2,
-    token: async () => (await testIssuer()).serviceToken('orders', 'catalog'),
-  });
+  const client = catalogClient(service.grpcAddress);
   clients.push(client);
   return client;
 }

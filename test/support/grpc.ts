@@ -9,6 +9,21 @@ import { Readiness } from '@switchyard/kit/readiness';
 import type { ServiceDefinition } from '@grpc/grpc-js';
 import type { Logger } from '@switchyard/kit/log';
 import type { Registry } from 'prom-client';
+import { SERVICE_NAMES, catalogV1, type CatalogDefinition } from '@switchyard/contracts/grpc-contracts';
+import { GrpcClient } from '@switchyard/kit/grpc-client';
+import { testIssuer } from './identity.js';
+
+/** A gRPC client of a test catalog, as orders calls it (orders' service token, two attempts). */
+export function catalogClient(grpcAddress: string): GrpcClient<CatalogDefinition> {
+  return new GrpcClient(catalogV1().Catalog, {
+    dependency: 'catalog',
+    serviceName: SERVICE_NAMES.catalog,
+    target: `ipv4:${grpcAddress}`,
+    deadlineMs: 10_000,
+    maxAttempts: 2,
+    token: async () => (await testIssuer()).serviceToken('orders', 'catalog'),
+  });
+}
 
 /** A kit gRPC server on a free loopback port with the given handlers. */
 export async function startGrpcServer<D extends ServiceDefinition>(
