@@ -55,11 +55,12 @@ async function runningPods(kube: Kube, release: Release): Promise<PodSnapshot> {
 
 /**
  * A chart upgrade that bumps the chart's version and adds a service with a database (`reviews`, no
- * pods): no running pod is restarted, the new service gets its role and database from the setup Job,
+ * pods): no running pod is restarted but the gateway's when the system view is on (its targets name
+ * every service), the new service gets its role and database from the setup Job,
  * and the generated Secret keeps every existing password.
  */
 export async function upgradeCheck(kube: Kube, release: Release, checks: Checks): Promise<void> {
-  await checks.check('a chart upgrade (new version, a new service with a database) restarts no pod and gives the new service its database', async () => {
+  await checks.check('a chart upgrade (new version, a new service with a database) restarts no pod but the gateway (its system view now polls the new service too) and gives the new service its database', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'switchyard-chart-'));
     try {
       const chart = join(dir, 'switchyard');
@@ -80,7 +81,12 @@ export async function upgradeCheck(kube: Kube, release: Release, checks: Checks)
       await kube.helm(['upgrade', release.name, chart, '-n', release.namespace, ...release.valueArgs, '--set', 'services.reviews.image=switchyard-reviews:0.1.1-ci', '--wait', '--wait-for-jobs', '--timeout', '5m']);
       const after = await runningPods(kube, release);
       const changed = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((pod) => JSON.stringify(before[pod]) !== JSON.stringify(after[pod]));
-      assert.equal(changed, [], `pods changed by the upgrade: ${changed.map((pod) => `${pod} ${JSON.stringify(before[pod])} -> ${JSON.stringify(after[pod])}`).join('; ')}`);
+      // With the system view on, the gateway's SYSTEM_TARGETS name every service: it rolls to poll the new one too.
+      const gateway = (pod: string) => release.valueArgs.includes('systemView.enabled=true') && pod.startsWith(`${release.fullname('gateway')}-`);
+      const unexpected = changed.filter((pod) => !gateway(pod));
+      assert.equal(unexpected, [], `pods changed by the upgrade: ${unexpected.map((pod) => `${pod} ${JSON.stringify(before[pod])} -> ${JSON.stringify(after[pod])}`).join('; ')}`);
+      const targets = (await kube.kubectlOutput(['get', 'deployment', release.fullname('gateway'), '-n', release.namespace, '-o', 'jsonpath={.spec.template.spec.containers[0].env[?(@.name=="SYSTEM_TARGETS")].value}'])).trim();
+      assert.match(targets, `reviews=dns://${release.fullname('reviews')}-admin:9091`);
       const log = await kube.kubectlOutput(['logs', `job/${release.fullname('postgres')}-setup-2`, '-n', release.namespace]);
       assert.match(log, 'database reviews: role and database ready');
       const secretAfter = (await kube.json(['get', 'secret', secretName, '-n', release.namespace])).data as Record<string, string>;

@@ -34,6 +34,8 @@ export async function installRelease(kube: Kube, mode: 'dns' | 'k8s', images: De
     '--set', `discovery.mode=${mode}`,
     '--set', `networkPolicy.apiServerCidrs={${(await kube.apiServerCidrs()).join(',')}}`,
     '--set', 'gatewayService.type=NodePort',
+    // The system view is off by default; on here, so its admin Services and targets are tried for real.
+    '--set', 'systemView.enabled=true',
     '--set', `postgresql.image=${images.postgres}`,
     '--set', `rabbitmq.image=${images.rabbitmq}`,
     ...SERVICES.flatMap((s) => ['--set', `services.${s}.image=${images.services[s]}`]),

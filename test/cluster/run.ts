@@ -9,6 +9,11 @@
  * and disrupts it under load. Removes what it installed - also on failure or interruption - and stops
  * the cluster again if it started it (SWITCHYARD_CLUSTER_KEEP=1 keeps it). Ends with `N passed, N failed`.
  */
+import type { SystemSnapshot } from '@switchyard/contracts/system-view';
+import { SERVICES } from '../../scripts/images.js';
+import { eventually } from '../support/broker.js';
+import { ShopClient } from '../support/shop-client.js';
+import { SseClient } from '../support/sse.js';
 import { Checks } from './checks.js';
 import { chooseCluster, Kube } from './cluster.js';
 import { disruptionChecks } from './disruption.js';
@@ -95,6 +100,24 @@ async function runMode(k: Kube, mode: (typeof MODES)[number], images: NonNullabl
     await script.arrayBuffer();
     if (script.status !== 200 || script.headers.get('cache-control') !== 'public, max-age=31536000, immutable') {
       throw new Error(`${asset} answered ${script.status} with cache-control ${script.headers.get('cache-control')}`);
+    }
+  });
+  await checks.check(`${mode}: the system view lists both ready pods of every service through their -admin Services, and an order's event`, async () => {
+    const shop = new ShopClient(r!.base);
+    const auth = await shop.signUp();
+    const stream = await SseClient.open(`${r!.base}/api/system/stream`, auth);
+    try {
+      if (stream.status !== 200) throw new Error(`/api/system/stream answered ${stream.status}`);
+      const ready = (snapshot: SystemSnapshot) => snapshot.services.map((s) => `${s.name} ${s.replicas.filter((x) => x.ready).length}`);
+      const expected = [...SERVICES].sort().map((s) => `${s} 2`);
+      const latest = () => stream.events.filter((e) => e.event === 'snapshot').map((e) => JSON.parse(e.data) as SystemSnapshot).at(-1);
+      await eventually(async () => (latest() && JSON.stringify(ready(latest()!)) === JSON.stringify(expected) ? true : undefined), 30_000, `every service with 2 ready pods (last: ${JSON.stringify(latest() && ready(latest()!))})`);
+      await eventually(async () => (latest()?.eventsConnected ? true : undefined), 30_000, 'the event tap connected');
+      const placed = await shop.place(auth, [{ productId: '5eed0000-0000-4000-8000-000000000001', quantity: 1 }]);
+      if (placed.status !== 201) throw new Error(`placing an order answered ${placed.status}`);
+      await eventually(async () => (stream.events.some((e) => e.event === 'event' && JSON.parse(e.data).type === 'order.placed' && JSON.parse(e.data).subject === placed.body.id) ? true : undefined), 30_000, 'the order.placed event on the stream');
+    } finally {
+      await stream.close();
     }
   });
   if (mode === 'dns') await infrastructureChecks(k, r, checks);
