@@ -1,7 +1,7 @@
-import { PassThrough } from 'node:stream';
 import type Router from '@koa/router';
 import { NotFoundError } from '@switchyard/kit/errors';
 import type { Readiness } from '@switchyard/kit/readiness';
+import { SseStreams } from '@switchyard/kit/sse-streams';
 import type { EdgeGuards } from '../http/proxy-routes.js';
 import type { SystemView } from './system-view.js';
 
@@ -17,33 +17,21 @@ const HEARTBEAT_MS = 15_000;
  * SYSTEM_VIEW_ENABLED the route answers 404 and nothing polls or connects. Streams end when the gateway drains.
  */
 export function systemRoutes(router: Router, view: SystemView | undefined, guards: EdgeGuards, readiness: Readiness): void {
-  const open = new Set<PassThrough>();
-  readiness.onDraining(() => open.forEach((stream) => stream.end()));
+  const streams = new SseStreams(readiness, HEARTBEAT_MS);
   router.get('/api/system/stream', guards.shed, guards.limitAddress, guards.authenticate, guards.limitUser, (ctx) => {
     if (!view) throw new NotFoundError('system_view_disabled', 'The system view is not enabled on this gateway (SYSTEM_VIEW_ENABLED).');
     const release = guards.streams.acquire(ctx.state.userId!);
-    const stream = new PassThrough();
+    const stream = streams.open(ctx);
     const send = (event: string, data: unknown) => {
       stream.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
       if (stream.writableLength > MAX_BUFFERED_BYTES) stream.end();
     };
-    ctx.status = 200;
-    ctx.type = 'text/event-stream';
-    ctx.set('cache-control', 'no-store');
-    ctx.set('x-accel-buffering', 'no');
-    ctx.req.socket.setNoDelay(true);
-    ctx.body = stream;
-    stream.write('retry: 2000\n\n');
     send('recent', { items: view.recentEvents });
     if (view.latest) send('snapshot', view.latest);
     const unsubscribe = view.subscribe((update) => (update.kind === 'snapshot' ? send('snapshot', update.snapshot) : send('event', update.event)));
-    const heartbeat = setInterval(() => stream.write(': heartbeat\n\n'), HEARTBEAT_MS);
-    open.add(stream);
     ctx.res.once('close', () => {
-      clearInterval(heartbeat);
       unsubscribe();
       release();
-      open.delete(stream);
     });
   });
 }

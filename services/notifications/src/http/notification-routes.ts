@@ -1,10 +1,10 @@
-import { PassThrough } from 'node:stream';
 import type Router from '@koa/router';
 import type { ParameterizedContext } from 'koa';
 import { z } from 'zod';
 import { BadRequestError, UnauthorizedError } from '@switchyard/kit/errors';
 import type { Pool } from '@switchyard/kit/postgres';
 import type { Readiness } from '@switchyard/kit/readiness';
+import { SseStreams } from '@switchyard/kit/sse-streams';
 import { inSpan } from '@switchyard/kit/tracing/context';
 import { parseInput } from '@switchyard/kit/validate';
 import type { LiveFeed } from '../live/live-feed.js';
@@ -34,13 +34,8 @@ export interface StreamSettings {
 /** GET /notifications (the caller's, newest first, cursor pages) and GET /notifications/stream (SSE). */
 export function notificationRoutes(router: Router, deps: { pool: Pool; feed: LiveFeed; readiness: Readiness }, settings: StreamSettings): void {
   const { pool, feed } = deps;
-  const openStreams = new Set<PassThrough>();
-  // Streams never end by themselves: on drain they are closed so the listener can close and clients
-  // reconnect (with Last-Event-ID) to a replica that stays.
-  deps.readiness.onDraining(() => openStreams.forEach((stream) => stream.end()));
-  // One timer for every open stream's heartbeat (ten thousand streams, not ten thousand timers).
-  const heartbeat = setInterval(() => openStreams.forEach((stream) => stream.write(': heartbeat\n\n')), settings.heartbeatMs).unref();
-  deps.readiness.onDraining(() => clearInterval(heartbeat));
+  // Streams never end by themselves: on drain they are closed and clients reconnect with Last-Event-ID.
+  const streams = new SseStreams(deps.readiness, settings.heartbeatMs);
 
   router.get('/notifications', async (ctx) => {
     const userId = callerId(ctx);
@@ -56,8 +51,7 @@ export function notificationRoutes(router: Router, deps: { pool: Pool; feed: Liv
     const lastEventId = ctx.get('last-event-id');
     if (lastEventId && !/^\d{1,18}$/.test(lastEventId)) throw new BadRequestError('invalid_last_event_id', 'Last-Event-ID is not an id this stream sent.');
 
-    const stream = new PassThrough();
-    openStreams.add(stream);
+    const stream = streams.open(ctx);
     let sent = lastEventId ? Number(lastEventId) : -1;
     let pumping: Promise<void> | undefined;
     let again = false;
@@ -100,17 +94,11 @@ export function notificationRoutes(router: Router, deps: { pool: Pool; feed: Liv
     });
     const close = () => {
       unsubscribe();
-      openStreams.delete(stream);
       stream.end();
     };
     ctx.req.on('close', close);
     stream.on('close', close);
 
-    ctx.status = 200;
-    ctx.set({ 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
-    ctx.req.socket.setNoDelay(true);
-    ctx.body = stream;
-    stream.write('retry: 2000\n\n');
     // Without Last-Event-ID the stream starts at the present; subscribed first, so nothing falls between.
     if (sent < 0) sent = await latestSeq(pool, userId);
     pump();
