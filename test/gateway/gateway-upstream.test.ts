@@ -56,9 +56,11 @@ upstream('answers 504 upstream_timeout when the service is slower than the deadl
 
 upstream('answers 503 upstream_unavailable with Retry-After when nothing listens', async () => {
   const deadUrl = `http://127.0.0.1:${await freePort()}`;
-  const dead = await startTestGateway(deadUrl, log, { UPSTREAM_TIMEOUT_MS: '400' });
+  // A refused connection is not a slow one: the budget is the default's, so a loaded machine (whose
+  // event loop once lagged past a 400 ms budget here, giving 504) cannot turn the refusal into a timeout.
+  const dead = await startTestGateway(deadUrl, log, { UPSTREAM_TIMEOUT_MS: '5000' });
   try {
-    const res = await request(`${dead.url}/api/users`, { method: 'POST', json: {}, signal: AbortSignal.timeout(2500) });
+    const res = await request(`${dead.url}/api/users`, { method: 'POST', json: {}, signal: AbortSignal.timeout(10_000) });
     assert.is(res.status, 503);
     assert.is(res.body.code, 'upstream_unavailable');
     assert.is(res.headers.get('retry-after'), '1');
