@@ -19,8 +19,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { LOAD_TEST_GATEWAY_ENV } from '@switchyard/devstack/config';
 import { ManagedProcess } from '@switchyard/devstack/managed-process';
@@ -29,6 +27,7 @@ import type { LocalSystem } from '@switchyard/devstack/system';
 import { createLogger } from '@switchyard/kit/log';
 import { startTestSystem } from '../test/support/local-system.js';
 import { freePort, freeSystemPorts } from '../test/support/ports.js';
+import { startOtlpSink } from './lib/otlp-sink.js';
 import { signUp, topUpStock } from './lib/shop.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -44,21 +43,6 @@ const PRODUCT = '5eed0000-0000-4000-8000-000000000001';
 /** off: no endpoint, nothing loaded; on: every request traced; sampled: a tenth of new traces kept (parent-based, as production would run). */
 const MODES = ['off', 'on', 'sampled'] as const;
 type Mode = (typeof MODES)[number];
-
-/** An OTLP/HTTP endpoint that reads every export and answers 200, as a collector would, keeping nothing. */
-async function startSink(): Promise<{ server: Server; url: string; exports: () => number; bytes: () => number }> {
-  let exports = 0;
-  let bytes = 0;
-  const server = createServer((req, res) => {
-    req.on('data', (chunk: Buffer) => (bytes += chunk.length));
-    req.on('end', () => {
-      exports += 1;
-      res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
-    });
-  });
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, exports: () => exports, bytes: () => bytes };
-}
 
 const tracingEnv = (sink: string, service: string, mode: Mode = 'on') =>
   mode === 'off'
@@ -142,7 +126,7 @@ async function gatewayStartup(variant: 'no bootstrap' | 'bootstrap, no endpoint'
   }
 }
 
-const sink = await startSink();
+const sink = await startOtlpSink();
 const systems: Partial<Record<Mode, Awaited<ReturnType<typeof startSystem>>>> = {};
 try {
   log.info('starting three local systems (tracing off, on, sampled)');
@@ -195,5 +179,5 @@ try {
   process.stdout.write(`\n${lines.join('\n')}\n`);
 } finally {
   for (const mode of MODES) await systems[mode]?.cleanUp();
-  sink.server.close();
+  await sink.close();
 }

@@ -1,6 +1,7 @@
-import type { Comparison } from '../lib/comparison.js';
+import type { Comparison, Measurement } from '../lib/comparison.js';
 import type { BenchEnv } from '../lib/environment.js';
 import { fmtMs, ratio, signedMs, thousands } from '../lib/format.js';
+import { treeCpuTimeMs } from '../lib/cpu.js';
 import { wrk } from '../lib/wrk.js';
 
 /** `; errors N` when a run had failed responses (a fast 4xx must not pass for throughput). */
@@ -12,12 +13,18 @@ export const errorsNote = (...runs: Array<{ errors?: number } | undefined>): str
 export const PRODUCT = '5eed0000-0000-4000-8000-000000000001';
 
 /** wrk -t2 -c50 against a URL: a short warm-up, then the measured run. */
-export async function closedLoopHttp(env: BenchEnv, url: string, headers?: Record<string, string>) {
+/** wrk's figures; with `pid`, also the CPU that process (and its children) spent per request meanwhile. */
+export async function closedLoopHttp(env: BenchEnv, url: string, headers?: Record<string, string>, pid?: number): Promise<Measurement> {
   const base = { url, threads: 2, connections: 50, ...(headers ? { headers } : {}) };
   await wrk({ ...base, durationS: env.options.warmupS });
+  const cpuBefore = pid === undefined ? 0 : treeCpuTimeMs(pid);
   const result = await wrk({ ...base, durationS: env.options.durationS });
-  return { rps: result.rps, p50: result.p50, p99: result.p99, errors: result.errors };
+  const cpu: Measurement = pid === undefined ? {} : { cpuUs: ((treeCpuTimeMs(pid) - cpuBefore) * 1000) / result.requests };
+  return { rps: result.rps, p50: result.p50, p99: result.p99, errors: result.errors, ...cpu };
 }
+
+/** `; 41 µs of CPU per request in the proxy` */
+const proxyCpu = (m: { cpuUs?: number } | undefined) => (m?.cpuUs === undefined ? '' : `; ${Math.round(m.cpuUs)} µs of the proxy's CPU per request`);
 
 /** One product read four ways: the Koa ceiling, the service itself, behind nginx, behind the gateway. */
 export const httpProxies: Comparison = {
@@ -36,27 +43,41 @@ export const httpProxies: Comparison = {
   variants: () => [
     { id: 'koa', label: 'Koa hello world', measure: async (env) => closedLoopHttp(env, await env.koaHello()) },
     { id: 'direct', label: 'catalog direct', measure: async (env) => closedLoopHttp(env, `${(await env.system('after', 'off')).service('catalog').url}/products/${PRODUCT}`) },
-    { id: 'nginx', label: 'through nginx', measure: async (env) => closedLoopHttp(env, `${await env.nginx()}/api/products/${PRODUCT}`) },
-    { id: 'gateway', label: 'through the gateway', measure: async (env) => closedLoopHttp(env, `${(await env.system('after', 'off')).gatewayUrl}/api/products/${PRODUCT}`) },
-    { id: 'gatewayBefore', label: 'through the gateway (before)', measure: async (env) => closedLoopHttp(env, `${(await env.system('before')).gatewayUrl}/api/products/${PRODUCT}`) },
+    { id: 'nginx', label: 'through nginx', measure: async (env) => closedLoopHttp(env, `${await env.nginx()}/api/products/${PRODUCT}`, undefined, await env.nginxPid()) },
+    {
+      id: 'gateway',
+      label: 'through the gateway',
+      measure: async (env) => {
+        const system = await env.system('after', 'off');
+        return closedLoopHttp(env, `${system.gatewayUrl}/api/products/${PRODUCT}`, undefined, system.service('gateway').pid);
+      },
+    },
+    {
+      id: 'gatewayBefore',
+      label: 'through the gateway (before)',
+      measure: async (env) => {
+        const system = await env.system('before');
+        return closedLoopHttp(env, `${system.gatewayUrl}/api/products/${PRODUCT}`, undefined, system.service('gateway').pid);
+      },
+    },
   ],
   rows: (m) => [
     { what: 'Koa hello world (same node)', result: `${thousands(m.koa!.rps!)} req/s`, p50: fmtMs(m.koa!.p50), p99: fmtMs(m.koa!.p99), comparedWith: `the ceiling for one Koa process${errorsNote(m.koa)}` },
     { what: 'catalog `GET /products/{id}` direct', result: `${thousands(m.direct!.rps!)} req/s`, p50: fmtMs(m.direct!.p50), p99: fmtMs(m.direct!.p99), comparedWith: `one Postgres query per request${errorsNote(m.direct)}` },
-    { what: 'same through nginx (keep-alive upstream)', result: `${thousands(m.nginx!.rps!)} req/s`, p50: fmtMs(m.nginx!.p50), p99: fmtMs(m.nginx!.p99), comparedWith: `${ratio(m.nginx!.rps!, m.direct!.rps!)} direct${errorsNote(m.nginx)}` },
+    { what: 'same through nginx (keep-alive upstream)', result: `${thousands(m.nginx!.rps!)} req/s`, p50: fmtMs(m.nginx!.p50), p99: fmtMs(m.nginx!.p99), comparedWith: `${ratio(m.nginx!.rps!, m.direct!.rps!)} direct${proxyCpu(m.nginx)}${errorsNote(m.nginx)}` },
     {
       what: 'same through our gateway',
       result: `${thousands(m.gateway!.rps!)} req/s`,
       p50: fmtMs(m.gateway!.p50),
       p99: fmtMs(m.gateway!.p99),
-      comparedWith: `**${ratio(m.gateway!.rps!, m.nginx!.rps!)} nginx, ${signedMs(m.gateway!.p50! - m.nginx!.p50!)} p50** (target ≥ 0.8×)${errorsNote(m.gateway)}`,
+      comparedWith: `**${ratio(m.gateway!.rps!, m.nginx!.rps!)} nginx, ${signedMs(m.gateway!.p50! - m.nginx!.p50!)} p50** (target ≥ 0.8×)${proxyCpu(m.gateway)}${errorsNote(m.gateway)}`,
     },
     {
       what: 'same through the gateway at the baseline commit',
       result: `${thousands(m.gatewayBefore!.rps!)} req/s`,
       p50: fmtMs(m.gatewayBefore!.p50),
       p99: fmtMs(m.gatewayBefore!.p99),
-      comparedWith: `now ${ratio(m.gateway!.rps!, m.gatewayBefore!.rps!)} of it, ${signedMs(m.gateway!.p50! - m.gatewayBefore!.p50!)} p50${errorsNote(m.gatewayBefore)}`,
+      comparedWith: `now ${ratio(m.gateway!.rps!, m.gatewayBefore!.rps!)} of it, ${signedMs(m.gateway!.p50! - m.gatewayBefore!.p50!)} p50${proxyCpu(m.gatewayBefore)}${errorsNote(m.gatewayBefore)}`,
     },
   ],
 };

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { processTree } from './memory.js';
 
 // Linux reports process times in clock ticks of 1/100 s (USER_HZ) on every platform Node.js runs here.
 const TICK_MS = 10;
@@ -13,4 +14,9 @@ export function cpuTimeMs(pid: number): number {
   } catch {
     return Number.NaN;
   }
+}
+
+/** CPU time of a process and all its descendants (nginx's master and worker), in milliseconds. */
+export function treeCpuTimeMs(pid: number): number {
+  return processTree(pid).reduce((sum, p) => sum + (cpuTimeMs(p) || 0), 0);
 }

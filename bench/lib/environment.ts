@@ -27,6 +27,13 @@ export interface BenchOptions {
   warmupS: number;
   /** Comparison ids to run (all when empty). */
   only: string[];
+  /**
+   * Services whose every process in the bench's local systems runs with `--cpu-prof`: a V8 CPU profile
+   * per process in the run folder's profiles/, written when the system stops (bench/tools/profile-summary.ts reads one).
+   */
+  profile?: string[];
+  /** V8 flags every service of the working tree's systems starts with (the baseline's runner has no such option). */
+  v8Flags?: string[];
 }
 
 /** One replica of a running service. */
@@ -71,6 +78,7 @@ export class BenchEnv {
   readonly #systems = new Map<string, Promise<RunningSystem>>();
   readonly #compiled = new Map<string, Promise<void>>();
   #nginx: Promise<string> | undefined;
+  #nginxPid: number | undefined;
   #koa: Promise<string> | undefined;
   readonly #logs = new Map<string, WriteStream>();
 
@@ -149,6 +157,7 @@ export class BenchEnv {
     const system = new LocalSystem({
       rootDir: root,
       runtime: 'compiled',
+      v8Flags: this.options.v8Flags ?? [],
       dataDir,
       ...ports,
       replicas: {},
@@ -156,6 +165,7 @@ export class BenchEnv {
       serviceLogLevel: 'info',
       // wrk is one address: the gateway's limits stay on (their cost is measured) but out of reach.
       serviceEnv: { gateway: { ...LOAD_TEST_GATEWAY_ENV, ...uncached.gateway }, catalog: uncached.catalog },
+      serviceNodeFlags: Object.fromEntries((this.options.profile ?? []).map((service) => [service, ['--cpu-prof', `--cpu-prof-dir=${join(this.runDir, 'profiles', `${name}-${service}`)}`]])),
       log: this.log.child({ system: name }),
       onServiceLine: (label: string, line: string) => logs.write(`${label} ${line}\n`),
     });
@@ -239,10 +249,17 @@ export class BenchEnv {
       const port = await freePort();
       const { args } = await prepareNginx(port, new URL(catalog.url!).host);
       const nginx = await this.startProcess('nginx', NGINX, args);
+      this.#nginxPid = nginx.process.pid;
       await waitForHttp(`http://127.0.0.1:${port}/api/products?limit=1`, nginx.process);
       return `http://127.0.0.1:${port}`;
     })();
     return this.#nginx;
+  }
+
+  /** The pid of nginx's master process (its worker is its child). */
+  async nginxPid(): Promise<number> {
+    await this.nginx();
+    return this.#nginxPid!;
   }
 
   /** The Koa hello-world (servers/koa-hello.ts). */

@@ -10,6 +10,9 @@ export function fmtMs(ms: number | undefined): string {
 /** `+18 ms`, `−0.20 ms` */
 export const signedMs = (ms: number): string => `${ms >= 0 ? '+' : '−'}${fmtMs(Math.abs(ms))}`;
 
+/** `+20`, `−5`: a rounded difference with its sign. */
+export const signed = (n: number): string => `${n >= 0 ? '+' : '−'}${Math.abs(Math.round(n))}`;
+
 /** `4,460` */
 export const thousands = (n: number | undefined): string => (n === undefined || !Number.isFinite(n) ? '–' : Math.round(n).toLocaleString('en-US'));
 

@@ -45,9 +45,14 @@ for (const [id, time] of self) {
   const fn = `${functionName || '(anonymous)'} ${url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/(packages|services|bench)\//, '$1/')}:${lineNumber + 1}`;
   byFunction.set(fn, (byFunction.get(fn) ?? 0) + time);
 }
-const pct = (t: number) => `${((100 * t) / total).toFixed(1).padStart(5)} %`;
+// A service's profile covers its whole life, mostly waiting: shares are of the busy time (all but idle).
+const idle = byArea.get('(idle)') ?? 0;
+byArea.delete('(idle)');
+byFunction.delete('(idle) :0');
+const busy = total - idle;
+const pct = (t: number) => `${((100 * t) / busy).toFixed(1).padStart(5)} %`;
 const top = (map: Map<string, number>, n: number) => [...map].sort((a, b) => b[1] - a[1]).slice(0, n);
-process.stdout.write(`${file}: ${(total / 1e6).toFixed(1)} s of samples\n\nself time by area\n`);
+process.stdout.write(`${file}: ${(total / 1e6).toFixed(1)} s of samples, ${(busy / 1e6).toFixed(1)} s busy\n\nself time by area, share of the busy time\n`);
 for (const [key, t] of top(byArea, 25)) process.stdout.write(`${pct(t)}  ${key}\n`);
-process.stdout.write('\nself time by function\n');
+process.stdout.write('\nself time by function, share of the busy time\n');
 for (const [key, t] of top(byFunction, Number(topArg ?? 40))) process.stdout.write(`${pct(t)}  ${key}\n`);

@@ -82,9 +82,10 @@ async function startReadyStop(clone: string, wrapper: string[], env: Record<stri
   assert.equal(services.map((r) => r.name), ['users', 'catalog', 'payments', 'orders', 'notifications', 'gateway']);
   for (const row of services) assert.is((await request(`${row.admin}/readyz`)).status, 200, `${row.name} ready`);
   // A fresh clone has no dist/: npm start compiled the workspaces and runs every service from them, without
-  // tsx, behind the tracing bootstrap (compiled too).
+  // tsx, behind the tracing bootstrap (compiled too), with the young generation SWITCHYARD_SEMI_SPACE_MB sets.
+  const v8Flags = env.SWITCHYARD_SEMI_SPACE_MB === '0' ? [] : [`--max-semi-space-size=${env.SWITCHYARD_SEMI_SPACE_MB ?? 2}`];
   const commands = services.map((r) => readFileSync(`/proc/${r.pids[0]}/cmdline`, 'utf8').split('\0').filter(Boolean).slice(1));
-  assert.equal(commands, services.map((r) => ['--import', TRACING_BOOTSTRAP, `services/${r.name}/dist/main.js`]));
+  assert.equal(commands, services.map((r) => [...v8Flags, '--import', TRACING_BOOTSTRAP, `services/${r.name}/dist/main.js`]));
   const products = await request(`${rows.find((r) => r.name === 'gateway')!.api}/api/products`);
   assert.is(products.status, 200);
   assert.ok(products.body.items.length > 0);
@@ -141,7 +142,8 @@ anywhere('as an ordinary user, from a clone in a 0700 folder of theirs', async (
     await chown(path, uid, gid).catch(() => undefined);
     while ((path = join(path, '..')) !== clone) await chown(path, uid, gid);
   }
-  await startReadyStop(clone, ['setpriv', `--reuid=${uid}`, `--regid=${gid}`, '--init-groups', '--'], { PATH: process.env.PATH ?? '', HOME: home, LOG_LEVEL: 'info' });
+  // With V8's own young generation (SWITCHYARD_SEMI_SPACE_MB=0) this time: no flag before the bootstrap.
+  await startReadyStop(clone, ['setpriv', `--reuid=${uid}`, `--regid=${gid}`, '--init-groups', '--'], { PATH: process.env.PATH ?? '', HOME: home, LOG_LEVEL: 'info', SWITCHYARD_SEMI_SPACE_MB: '0' });
 });
 
 anywhere.run();

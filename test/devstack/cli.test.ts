@@ -57,6 +57,13 @@ cli('refuses to start when a port it needs is busy, naming the port', async () =
   }
 });
 
+cli('refuses a malformed setting before starting anything, naming the variable', async () => {
+  const child = await startChild('packages/devstack/src/cli.ts', { ...PORTS, SWITCHYARD_DATA_DIR: dataDir, SWITCHYARD_SEMI_SPACE_MB: 'two' });
+  assert.equal(await child.exited, { code: 2, signal: null });
+  const lines = child.lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+  assert.equal(lines.map((l) => [l.level, l.msg]), [['fatal', 'invalid configuration: SWITCHYARD_SEMI_SPACE_MB: Invalid input: expected number, received NaN']]);
+});
+
 cli('starts everything, prints the table, and stops on SIGINT leaving nothing behind', async () => {
   runner = await startRunner();
   const pids = await waitUntilRunning(runner);

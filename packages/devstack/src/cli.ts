@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createLogger } from '@switchyard/kit/log';
-import { LOAD_TEST_GATEWAY_ENV, readRunnerConfig, parseReplicas } from './config.js';
+import { ConfigError } from '@switchyard/kit/config';
+import { LOAD_TEST_GATEWAY_ENV, readRunnerConfig, parseReplicas, type RunnerConfig } from './config.js';
 import { prettyLine } from './log-format.js';
 import { LocalSystem, StartAbortedError } from './system.js';
 
@@ -40,16 +41,26 @@ function observabilityLines(system: LocalSystem): string {
 }
 
 const { values } = parseArgs({ options: { replicas: { type: 'string', multiple: true } } });
-const config = readRunnerConfig();
 const log = createLogger({
   service: 'switchyard',
-  level: config.LOG_LEVEL,
+  level: 'info',
   destination: { write: (line: string) => writeLine('switchyard', line.trimEnd()) },
 });
+let config: RunnerConfig;
+try {
+  config = readRunnerConfig();
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  // Named, on one line, before anything starts: a stack trace would bury the variable.
+  log.fatal(err.message);
+  process.exit(2);
+}
+log.level = config.LOG_LEVEL;
 
 const system = new LocalSystem({
   rootDir: ROOT,
   runtime,
+  v8Flags: config.SWITCHYARD_SEMI_SPACE_MB > 0 ? [`--max-semi-space-size=${config.SWITCHYARD_SEMI_SPACE_MB}`] : [],
   dataDir: resolve(ROOT, config.SWITCHYARD_DATA_DIR),
   httpBasePort: config.SWITCHYARD_HTTP_PORT,
   postgresPort: config.SWITCHYARD_POSTGRES_PORT,

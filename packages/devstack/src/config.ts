@@ -27,6 +27,12 @@ const schema = z.object({
    * this machine (every local client is one address, 127.0.0.1). The limiters still run.
    */
   SWITCHYARD_LOAD_TEST: z.enum(['0', '1']).default('0'),
+  /**
+   * Each service's V8 young generation: the most a semi-space may grow to, in MB. A service grows it to
+   * the cap while it loads its modules and keeps it, so V8's default (16) holds 32 MB of every idle
+   * service; 0 leaves V8's default (bench: young-generation measures the CPU it costs).
+   */
+  SWITCHYARD_SEMI_SPACE_MB: z.coerce.number().int().min(0).max(64).default(2),
 });
 
 /** The gateway's limits with SWITCHYARD_LOAD_TEST=1 (and in the bench): checked on every request, never reached. */

@@ -137,11 +137,14 @@ export const TRACING_BOOTSTRAP = '@switchyard/kit/tracing/register';
  */
 export type ServiceRuntime = 'compiled' | 'sources';
 
-/** The node arguments that start a service (the tracing bootstrap first), relative to the repository root. */
-export function serviceCommand(name: string, runtime: ServiceRuntime): string[] {
+/**
+ * The node arguments that start a service (V8 flags, then the tracing bootstrap), relative to the
+ * repository root.
+ */
+export function serviceCommand(name: string, runtime: ServiceRuntime, v8Flags: readonly string[] = []): string[] {
   return runtime === 'compiled'
-    ? ['--import', TRACING_BOOTSTRAP, `services/${name}/dist/main.js`]
-    : ['--import', 'tsx', '--conditions=development', '--import', TRACING_BOOTSTRAP, `services/${name}/src/main.ts`];
+    ? [...v8Flags, '--import', TRACING_BOOTSTRAP, `services/${name}/dist/main.js`]
+    : [...v8Flags, '--import', 'tsx', '--conditions=development', '--import', TRACING_BOOTSTRAP, `services/${name}/src/main.ts`];
 }
 
 /** The name of a service's database and login role. */

@@ -15,6 +15,10 @@ export interface SystemOptions {
   rootDir: string;
   /** Compiled JavaScript from dist/ (built beforehand) or the TypeScript sources through tsx (the default). */
   runtime?: ServiceRuntime;
+  /** V8 flags every service starts with (e.g. `--max-semi-space-size=2`); none: V8's defaults. */
+  v8Flags?: readonly string[];
+  /** More node flags for some services' processes (the bench's `--cpu-prof`: NODE_OPTIONS may not carry it). */
+  serviceNodeFlags?: Readonly<Record<string, readonly string[]>>;
   dataDir: string;
   httpBasePort: number;
   postgresPort: number;
@@ -260,7 +264,7 @@ export class LocalSystem {
           ...this.observability.serviceEnv(service.name),
           ...options.serviceEnv?.[service.name],
         };
-        const child = await ManagedProcess.start(label, process.execPath, serviceCommand(service.name, options.runtime ?? 'sources'), {
+        const child = await ManagedProcess.start(label, process.execPath, serviceCommand(service.name, options.runtime ?? 'sources', [...(options.v8Flags ?? []), ...(options.serviceNodeFlags?.[service.name] ?? [])]), {
           cwd: options.rootDir,
           env,
           onLine: (line) => options.onServiceLine(label, line),

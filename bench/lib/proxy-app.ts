@@ -1,0 +1,51 @@
+import { join } from 'node:path';
+import type { Measurement } from './comparison.js';
+import { cpuTimeMs } from './cpu.js';
+import type { BenchEnv } from './environment.js';
+import { startOtlpSink } from './otlp-sink.js';
+import { wrk } from './wrk.js';
+import { freePort } from '../../test/support/ports.js';
+
+export interface ProxyApp {
+  url: string;
+  pid: number;
+}
+
+const started = new Map<string, Promise<ProxyApp>>();
+let sink: Promise<string> | undefined;
+
+/**
+ * The gateway's shape without the gateway (servers/traced-proxy-app.ts) proxying to the Koa hello-world,
+ * traced as `mode` says, with extra node flags; one process per distinct setting for the whole run.
+ */
+export function proxyApp(env: BenchEnv, mode: string, nodeArgs: readonly string[] = []): Promise<ProxyApp> {
+  const key = `${mode} ${nodeArgs.join(' ')}`;
+  let app = started.get(key);
+  if (!app) {
+    app = (async () => {
+      sink ??= startOtlpSink().then((s) => {
+        env.cleanup.add({ name: 'otlp sink', stop: s.close, kill: () => void s.server.closeAllConnections() });
+        return s.url;
+      });
+      const port = await freePort();
+      const name = `proxy-app-${mode}${nodeArgs.map((a) => a.replace(/^-+/, '_')).join('')}`;
+      const { process: child } = await env.startProcess(name, process.execPath, [...nodeArgs, '--import', 'tsx', join(env.root, 'bench/servers/traced-proxy-app.ts')], {
+        env: { ...process.env, PORT: String(port), MODE: mode, UPSTREAM_URL: await env.koaHello(), SINK_URL: await sink },
+        readyLine: 'listening',
+      });
+      return { url: `http://127.0.0.1:${port}/hello`, pid: child.pid };
+    })();
+    started.set(key, app);
+  }
+  return app;
+}
+
+/** wrk (1 thread, 16 connections) against a process, the CPU it spent per request meanwhile and its resident set after. */
+export async function cpuPerRequest(env: BenchEnv, app: ProxyApp): Promise<Measurement> {
+  const base = { url: app.url, threads: 1, connections: 16 };
+  await wrk({ ...base, durationS: env.options.warmupS });
+  const before = cpuTimeMs(app.pid);
+  const result = await wrk({ ...base, durationS: env.options.durationS });
+  const cpuUs = ((cpuTimeMs(app.pid) - before) * 1000) / result.requests;
+  return { rps: result.rps, p50: result.p50, p99: result.p99, errors: result.errors, cpuUs };
+}
