@@ -49,13 +49,13 @@ export async function prepareShoppers(system: RunningSystem): Promise<OrdersStat
 /** One order placed by a random bench user: its status. */
 export const placeOne = async (s: OrdersState): Promise<number> => (await place(s)).status;
 
-/** An open-loop run: latency from each request's intended send time, errors by status. */
-async function openLoop(env: BenchEnv, rate: number, task: (index: number) => Promise<number>, expected: number): Promise<Measurement> {
+/** An open-loop run of `durationS`: latency from each request's intended send time, errors by status. */
+export async function openLoop(durationS: number, rate: number, task: (index: number) => Promise<number>, expected: number): Promise<Measurement> {
   const latency = new LatencyRecorder();
   let errors = 0;
   const result = await runOpenLoop({
     rate,
-    durationMs: env.options.durationS * 1000,
+    durationMs: durationS * 1000,
     maxInFlight: 512,
     drainMs: 30_000,
     task: async (i) => {
@@ -79,7 +79,7 @@ function variant(step: 'place' | 'pay', index: number): Variant {
       const s = state!;
       const rate = s.rates[index]!;
       await topUpStock((await env.system('after')).databaseUrl);
-      if (step === 'place') return openLoop(env, rate, async () => (await place(s)).status, 201);
+      if (step === 'place') return openLoop(env.options.durationS, rate, async () => (await place(s)).status, 201);
       // Orders to pay, placed beforehand (not measured).
       const orders: Array<{ id: string; token: string }> = [];
       const needed = Math.ceil(rate * env.options.durationS) + 10;
@@ -96,7 +96,7 @@ function variant(step: 'place' | 'pay', index: number): Variant {
         },
         onDone: () => undefined,
       });
-      return openLoop(env, rate, async (i) => {
+      return openLoop(env.options.durationS, rate, async (i) => {
         const order = orders[i % orders.length]!;
         return (await s.client.pay(order.token, order.id, CARDS.ok)).status;
       }, 200);
