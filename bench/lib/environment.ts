@@ -10,6 +10,13 @@ import { NGINX, nginxAvailable, prepareNginx } from '../servers/nginx.js';
 import type { Baseline } from './baseline.js';
 import type { Cleanup } from './cleanup.js';
 
+/**
+ * Processes to CPU-profile, by service name (notifications) or driver run name (sse-fanout-after):
+ * BENCH_CPU_PROFILE=notifications,sse-fanout-after. A profiled process is slower: its figures are not
+ * the ones to report.
+ */
+const PROFILED = (process.env.BENCH_CPU_PROFILE ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+
 /** Which code a measurement runs: the working tree, or the baseline commit. */
 export type Side = 'after' | 'before';
 
@@ -73,6 +80,8 @@ export class BenchEnv {
   #nginx: Promise<string> | undefined;
   #koa: Promise<string> | undefined;
   readonly #logs = new Map<string, WriteStream>();
+  /** How often each driver ran, so that every run's profile gets a file of its own. */
+  readonly #driverRuns = new Map<string, number>();
 
   constructor(
     readonly root: string,
@@ -146,6 +155,7 @@ export class BenchEnv {
     const logs = this.logFile(`system-${name}`);
     const dataDir = join(this.runDir, `system-${name}`);
     const uncached = caches === 'off' ? { catalog: { PRODUCT_READ_CACHE_ENTRIES: '0' }, gateway: { RESPONSE_CACHE_MAX_BYTES: '0' } } : { catalog: {}, gateway: {} };
+    const profiled = (service: string) => this.#profileEnv(service, `${service}-${name}`);
     const system = new LocalSystem({
       rootDir: root,
       runtime: 'compiled',
@@ -155,7 +165,11 @@ export class BenchEnv {
       allowRabbitMqInstall: true,
       serviceLogLevel: 'info',
       // wrk is one address: the gateway's limits stay on (their cost is measured) but out of reach.
-      serviceEnv: { gateway: { ...LOAD_TEST_GATEWAY_ENV, ...uncached.gateway }, catalog: uncached.catalog },
+      serviceEnv: {
+        gateway: { ...LOAD_TEST_GATEWAY_ENV, ...uncached.gateway, ...profiled('gateway') },
+        catalog: { ...uncached.catalog, ...profiled('catalog') },
+        ...Object.fromEntries(PROFILED.filter((s) => s !== 'gateway' && s !== 'catalog').map((s) => [s, profiled(s)])),
+      },
       log: this.log.child({ system: name }),
       onServiceLine: (label: string, line: string) => logs.write(`${label} ${line}\n`),
     });
@@ -217,10 +231,22 @@ export class BenchEnv {
     return { process: child, lines, stop };
   }
 
+  /**
+   * The environment that makes a process CPU-profiled (tools/cpu-profile.mjs) when `name` is listed in
+   * BENCH_CPU_PROFILE; its profile is written to the run's profiles/<file>.cpuprofile when it exits.
+   */
+  #profileEnv(name: string, file: string): Record<string, string> {
+    if (!PROFILED.includes(name)) return {};
+    const preload = join(this.root, 'bench/tools/cpu-profile.mjs');
+    return { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${preload}`.trim(), CPU_PROFILE_FILE: join(this.runDir, 'profiles', `${file}.cpuprofile`) };
+  }
+
   /** Runs a driver script (bench/drivers/…) to completion and parses the JSON it prints last. */
   async runDriver<T>(name: string, script: string, env: Record<string, string>, timeoutMs: number): Promise<T> {
+    const rounds = (this.#driverRuns.get(name) ?? 0) + 1;
+    this.#driverRuns.set(name, rounds);
     const { process: child, lines, stop } = await this.startProcess(name, process.execPath, ['--import', 'tsx', '--conditions=development', join(this.root, 'bench/drivers', script)], {
-      env: { ...process.env, ...env },
+      env: { ...process.env, ...env, ...this.#profileEnv(name, `${name}-${rounds}`) },
     });
     const timer = setTimeout(() => child.kill(), timeoutMs);
     const exit = await child.exited;
@@ -260,6 +286,7 @@ export class BenchEnv {
 
   async prepare(): Promise<void> {
     await mkdir(join(this.runDir, 'logs'), { recursive: true });
+    if (PROFILED.length > 0) await mkdir(join(this.runDir, 'profiles'), { recursive: true });
   }
 }
 
