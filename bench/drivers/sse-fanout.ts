@@ -25,6 +25,7 @@ interface Stream {
   response: IncomingMessage;
 }
 const open: Stream[] = [];
+const DATA_LINE = Buffer.from('\ndata:');
 /** Resolvers waiting for every stream to have seen `n` frames. */
 let waiting: { n: number; resolve: () => void; arrivals: number[] } | undefined;
 
@@ -34,20 +35,16 @@ function openStream(): Promise<void> {
       if (res.statusCode !== 200) return reject(new Error(`the stream answered ${res.statusCode}`));
       const stream: Stream = { frames: 0, response: res };
       open.push(stream);
-      res.setEncoding('utf8');
-      let buffer = '';
-      let ready = false;
-      res.on('data', (chunk: string) => {
-        buffer += chunk;
-        let end;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const frame = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          if (!ready) {
-            ready = true;
-            resolve();
-          }
-          if (!frame.split('\n').some((line) => line.startsWith('data:'))) continue;
+      // Counted on the bytes as they come, without decoding or splitting them: the driver shares the
+      // machine with the service it measures, so its own cost per frame is kept small. A notification
+      // frame is the only one with a data line (JSON has no raw newlines); a line start may straddle chunks.
+      let tail: Buffer | undefined;
+      res.once('data', () => resolve());
+      res.on('data', (chunk: Buffer) => {
+        let frames = tail && Buffer.concat([tail, chunk.subarray(0, DATA_LINE.length - 1)]).includes(DATA_LINE) ? 1 : 0;
+        for (let at = chunk.indexOf(DATA_LINE); at >= 0; at = chunk.indexOf(DATA_LINE, at + DATA_LINE.length)) frames += 1;
+        tail = Buffer.from(chunk.subarray(-(DATA_LINE.length - 1)));
+        for (; frames > 0; frames--) {
           stream.frames += 1;
           if (waiting && stream.frames === waiting.n) {
             waiting.arrivals.push(performance.now());
