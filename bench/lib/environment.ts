@@ -154,8 +154,10 @@ export class BenchEnv {
     const ports = await freeSystemPorts();
     const logs = this.logFile(`system-${name}`);
     const dataDir = join(this.runDir, `system-${name}`);
-    const uncached = caches === 'off' ? { catalog: { PRODUCT_READ_CACHE_ENTRIES: '0' }, gateway: { RESPONSE_CACHE_MAX_BYTES: '0' } } : { catalog: {}, gateway: {} };
-    const profiled = (service: string) => this.#profileEnv(service, `${service}-${name}`);
+    const uncached: Record<'catalog' | 'gateway', Record<string, string>> =
+      caches === 'off' ? { catalog: { PRODUCT_READ_CACHE_ENTRIES: '0' }, gateway: { RESPONSE_CACHE_MAX_BYTES: '0' } } : { catalog: {}, gateway: {} };
+    const serviceEnv: Record<string, Record<string, string>> = { gateway: { ...LOAD_TEST_GATEWAY_ENV, ...uncached.gateway }, catalog: uncached.catalog };
+    for (const service of PROFILED) serviceEnv[service] = { ...serviceEnv[service], ...this.#profileEnv(service, `${service}-${name}`) };
     const system = new LocalSystem({
       rootDir: root,
       runtime: 'compiled',
@@ -165,11 +167,7 @@ export class BenchEnv {
       allowRabbitMqInstall: true,
       serviceLogLevel: 'info',
       // wrk is one address: the gateway's limits stay on (their cost is measured) but out of reach.
-      serviceEnv: {
-        gateway: { ...LOAD_TEST_GATEWAY_ENV, ...uncached.gateway, ...profiled('gateway') },
-        catalog: { ...uncached.catalog, ...profiled('catalog') },
-        ...Object.fromEntries(PROFILED.filter((s) => s !== 'gateway' && s !== 'catalog').map((s) => [s, profiled(s)])),
-      },
+      serviceEnv,
       log: this.log.child({ system: name }),
       onServiceLine: (label: string, line: string) => logs.write(`${label} ${line}\n`),
     });
