@@ -9,7 +9,6 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { prettyLine } from '@switchyard/devstack/log-format';
-import { SERVICES } from '@switchyard/devstack/service-catalog';
 import { createLogger } from '@switchyard/kit/log';
 import { COMPARISONS } from './comparisons/index.js';
 import { defaultBaselineRef, prepareBaseline, type Baseline } from './lib/baseline.js';
@@ -48,11 +47,6 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 const profile = values.profile.split(',').map((s) => s.trim()).filter(Boolean);
-const notServices = profile.filter((name) => !SERVICES.some((s) => s.name === name));
-if (notServices.length > 0) {
-  log.fatal(`--profile ${notServices.join(', ')}: not a service (${SERVICES.map((s) => s.name).join(', ')})`);
-  process.exit(2);
-}
 const selected = COMPARISONS.filter((c) => only.length === 0 || only.includes(c.id));
 const v8Flags = values['v8-flags'].split(' ').filter(Boolean);
 const options = { rounds: Number(values.rounds), durationS: Number(values.duration), warmupS: Number(values.warmup), only, profile, v8Flags };
@@ -128,5 +122,5 @@ await mkdir(resultsDir, { recursive: true });
 const file = join(resultsDir, `${started.toISOString().replace(/[:.]/g, '-')}.json`);
 await writeFile(file, `${JSON.stringify({ started: started.toISOString(), finished: new Date().toISOString(), machine, loadBefore, loadAfter, options, baseline: baseline && { ref: baseline.ref, sha: baseline.sha }, results }, null, 2)}\n`);
 out(`\nwritten: ${relative(ROOT, file)}; process logs: ${relative(ROOT, runDir)}/logs\n`);
-if (profile.length > 0) out(`CPU profiles: ${relative(ROOT, runDir)}/profiles/<system>-<service>/ (node --import tsx bench/tools/profile-summary.ts <file>)\n`);
+if (profile.length > 0) out(`CPU profiles: ${relative(ROOT, runDir)}/profiles/ (node --import tsx bench/tools/profile-summary.ts <file>)\n`);
 process.exitCode = results.some((r) => r.error) ? 1 : 0;

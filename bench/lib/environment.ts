@@ -28,8 +28,9 @@ export interface BenchOptions {
   /** Comparison ids to run (all when empty). */
   only: string[];
   /**
-   * Services whose every process in the bench's local systems runs with `--cpu-prof`: a V8 CPU profile
-   * per process in the run folder's profiles/, written when the system stops (bench/tools/profile-summary.ts reads one).
+   * Services (every process of them in the bench's local systems) and driver runs (by the name the run's
+   * logs give them, e.g. sse-fanout-after) started with `--cpu-prof`: a V8 CPU profile per process in the
+   * run folder's profiles/, written when it exits (bench/tools/profile-summary.ts reads one).
    */
   profile?: string[];
   /** V8 flags every service of the working tree's systems starts with (the baseline's runner has no such option). */
@@ -229,7 +230,8 @@ export class BenchEnv {
 
   /** Runs a driver script (bench/drivers/…) to completion and parses the JSON it prints last. */
   async runDriver<T>(name: string, script: string, env: Record<string, string>, timeoutMs: number): Promise<T> {
-    const { process: child, lines, stop } = await this.startProcess(name, process.execPath, ['--import', 'tsx', '--conditions=development', join(this.root, 'bench/drivers', script)], {
+    const profiled = this.options.profile?.includes(name) ? ['--cpu-prof', `--cpu-prof-dir=${join(this.runDir, 'profiles', name)}`] : [];
+    const { process: child, lines, stop } = await this.startProcess(name, process.execPath, [...profiled, '--import', 'tsx', '--conditions=development', join(this.root, 'bench/drivers', script)], {
       env: { ...process.env, ...env },
     });
     const timer = setTimeout(() => child.kill(), timeoutMs);

@@ -23,8 +23,19 @@ function callerId(ctx: ParameterizedContext): string {
   return id.data;
 }
 
-function sseFrame(stored: StoredNotification): string {
-  return `id: ${stored.seq}\nevent: notification\ndata: ${JSON.stringify(stored.notification)}\n\n`;
+/**
+ * The frames of notifications, one per notification object: the feed hands the same object to every
+ * stream of its user, so it is serialised once and the same bytes are written to all of them (ten
+ * thousand streams, one JSON.stringify and one Buffer).
+ */
+const frames = new WeakMap<StoredNotification, Buffer>();
+function sseFrame(stored: StoredNotification): Buffer {
+  let frame = frames.get(stored);
+  if (!frame) {
+    frame = Buffer.from(`id: ${stored.seq}\nevent: notification\ndata: ${JSON.stringify(stored.notification)}\n\n`);
+    frames.set(stored, frame);
+  }
+  return frame;
 }
 
 export interface StreamSettings {
