@@ -26,7 +26,7 @@ export const tracingFloor: Comparison = {
   description:
     'A Koa app of the gateway\'s shape (three async middlewares, an undici pool, the body passed on; bench/servers/traced-proxy-app.ts) ' +
     'proxying to the Koa hello-world, five ways: without OpenTelemetry; with one AsyncLocalStorage run per request and no SDK (what the ' +
-    "SDK's context manager does: on Node.js 20 it turns on async hooks for every promise); with the SDK, the kit's server span and the undici " +
+    "SDK's context manager does per request); with the SDK, the kit's server span and the undici " +
     'instrumentation but sampler always_off; always_on with spans dropped when ended; always_on batched and exported to an OTLP sink. ' +
     'CPU per request of the proxying process (from /proc) is the figure: throughput also depends on wrk and the upstream sharing the cores.',
   setup: async (env) => {

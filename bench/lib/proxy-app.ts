@@ -40,7 +40,7 @@ export function proxyApp(env: BenchEnv, mode: string, nodeArgs: readonly string[
   return app;
 }
 
-/** wrk (1 thread, 16 connections) against a process, the CPU it spent per request meanwhile and its resident set after. */
+/** wrk (1 thread, 16 connections) against a proxy app, and the CPU its process spent per request meanwhile. */
 export async function cpuPerRequest(env: BenchEnv, app: ProxyApp): Promise<Measurement> {
   const base = { url: app.url, threads: 1, connections: 16 };
   await wrk({ ...base, durationS: env.options.warmupS });

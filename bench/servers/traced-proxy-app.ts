@@ -1,12 +1,12 @@
 /**
  * The gateway's shape with nothing else (Koa, three async middlewares, an undici pool to an upstream,
- * the body passed on), traced in one of several ways, so bench/tracing-floor.ts can tell what each
+ * the body passed on), traced in one of several ways, so bench/comparisons/tracing-floor.ts can tell what each
  * layer of tracing costs per request. MODE:
  * - off: no OpenTelemetry at all;
- * - als: no SDK, only what its context manager does per request: one AsyncLocalStorage run (on Node 20
- *   an AsyncLocalStorage turns on async hooks for every promise of the process);
- * - unsampled: the SDK (AsyncLocalStorage context manager, undici instrumentation), a server span per
- *   request as the kit's middleware makes it, sampler always_off;
+ * - als: no SDK, only what its context manager does per request: one AsyncLocalStorage run;
+ * - unsampled: the SDK's tracer provider (the one NodeSDK starts in the services, with its
+ *   AsyncLocalStorage context manager) and the undici instrumentation, a server span per request as the
+ *   kit's middleware makes it, sampler always_off;
  * - sampled-dropped: the same at always_on, spans ended into a processor that drops them;
  * - sampled: the same at always_on, batched and exported as OTLP/HTTP protobuf to SINK_URL.
  * Listens on 127.0.0.1:$PORT, proxies to $UPSTREAM_URL, prints `listening`.
