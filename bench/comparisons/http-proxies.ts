@@ -13,9 +13,18 @@ export const errorsNote = (...runs: Array<{ errors?: number } | undefined>): str
 export const PRODUCT = '5eed0000-0000-4000-8000-000000000001';
 
 /** wrk -t2 -c50 against a URL: a short warm-up, then the measured run. */
-/** wrk's figures; with `pid`, also the CPU that process (and its children) spent per request meanwhile. */
-export async function closedLoopHttp(env: BenchEnv, url: string, headers?: Record<string, string>, pid?: number): Promise<Measurement> {
-  const base = { url, threads: 2, connections: 50, ...(headers ? { headers } : {}) };
+/**
+ * wrk's figures (2 threads and 50 connections unless `shape` says otherwise); with `pid`, also the CPU
+ * that process (and its children) spent per request meanwhile.
+ */
+export async function closedLoopHttp(
+  env: BenchEnv,
+  url: string,
+  headers?: Record<string, string>,
+  pid?: number,
+  shape: { threads: number; connections: number } = { threads: 2, connections: 50 },
+): Promise<Measurement> {
+  const base = { url, ...shape, ...(headers ? { headers } : {}) };
   await wrk({ ...base, durationS: env.options.warmupS });
   const cpuBefore = pid === undefined ? 0 : treeCpuTimeMs(pid);
   const result = await wrk({ ...base, durationS: env.options.durationS });

@@ -166,7 +166,7 @@ export class BenchEnv {
       serviceLogLevel: 'info',
       // wrk is one address: the gateway's limits stay on (their cost is measured) but out of reach.
       serviceEnv: { gateway: { ...LOAD_TEST_GATEWAY_ENV, ...uncached.gateway }, catalog: uncached.catalog },
-      serviceNodeFlags: Object.fromEntries((this.options.profile ?? []).map((service) => [service, ['--cpu-prof', `--cpu-prof-dir=${join(this.runDir, 'profiles', `${name}-${service}`)}`]])),
+      serviceNodeFlags: Object.fromEntries((this.options.profile ?? []).map((service) => [service, this.#profileFlags(service, `${name}-${service}`)])),
       log: this.log.child({ system: name }),
       onServiceLine: (label: string, line: string) => logs.write(`${label} ${line}\n`),
     });
@@ -228,10 +228,14 @@ export class BenchEnv {
     return { process: child, lines, stop };
   }
 
+  /** `--cpu-prof` into the run's profiles/<dir> when --profile names `name`; nothing otherwise. */
+  #profileFlags(name: string, dir: string): string[] {
+    return this.options.profile?.includes(name) ? ['--cpu-prof', `--cpu-prof-dir=${join(this.runDir, 'profiles', dir)}`] : [];
+  }
+
   /** Runs a driver script (bench/drivers/…) to completion and parses the JSON it prints last. */
   async runDriver<T>(name: string, script: string, env: Record<string, string>, timeoutMs: number): Promise<T> {
-    const profiled = this.options.profile?.includes(name) ? ['--cpu-prof', `--cpu-prof-dir=${join(this.runDir, 'profiles', name)}`] : [];
-    const { process: child, lines, stop } = await this.startProcess(name, process.execPath, [...profiled, '--import', 'tsx', '--conditions=development', join(this.root, 'bench/drivers', script)], {
+    const { process: child, lines, stop } = await this.startProcess(name, process.execPath, [...this.#profileFlags(name, name), '--import', 'tsx', '--conditions=development', join(this.root, 'bench/drivers', script)], {
       env: { ...process.env, ...env },
     });
     const timer = setTimeout(() => child.kill(), timeoutMs);

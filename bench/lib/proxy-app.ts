@@ -1,10 +1,9 @@
 import { join } from 'node:path';
 import type { Measurement } from './comparison.js';
-import { cpuTimeMs } from './cpu.js';
 import type { BenchEnv } from './environment.js';
 import { startOtlpSink } from './otlp-sink.js';
-import { wrk } from './wrk.js';
 import { freePort } from '../../test/support/ports.js';
+import { closedLoopHttp } from '../comparisons/http-proxies.js';
 
 export interface ProxyApp {
   url: string;
@@ -23,14 +22,17 @@ export function proxyApp(env: BenchEnv, mode: string, nodeArgs: readonly string[
   let app = started.get(key);
   if (!app) {
     app = (async () => {
-      sink ??= startOtlpSink().then((s) => {
-        env.cleanup.add({ name: 'otlp sink', stop: s.close, kill: () => void s.server.closeAllConnections() });
-        return s.url;
-      });
+      // Only the exporting mode sends anywhere.
+      if (mode === 'sampled') {
+        sink ??= startOtlpSink().then((s) => {
+          env.cleanup.add({ name: 'otlp sink', stop: s.close, kill: () => void s.server.closeAllConnections() });
+          return s.url;
+        });
+      }
       const port = await freePort();
       const name = `proxy-app-${mode}${nodeArgs.map((a) => a.replace(/^-+/, '_')).join('')}`;
       const { process: child } = await env.startProcess(name, process.execPath, [...nodeArgs, '--import', 'tsx', join(env.root, 'bench/servers/traced-proxy-app.ts')], {
-        env: { ...process.env, PORT: String(port), MODE: mode, UPSTREAM_URL: await env.koaHello(), SINK_URL: await sink },
+        env: { ...process.env, PORT: String(port), MODE: mode, UPSTREAM_URL: await env.koaHello(), ...(sink ? { SINK_URL: await sink } : {}) },
         readyLine: 'listening',
       });
       return { url: `http://127.0.0.1:${port}/hello`, pid: child.pid };
@@ -41,11 +43,4 @@ export function proxyApp(env: BenchEnv, mode: string, nodeArgs: readonly string[
 }
 
 /** wrk (1 thread, 16 connections) against a proxy app, and the CPU its process spent per request meanwhile. */
-export async function cpuPerRequest(env: BenchEnv, app: ProxyApp): Promise<Measurement> {
-  const base = { url: app.url, threads: 1, connections: 16 };
-  await wrk({ ...base, durationS: env.options.warmupS });
-  const before = cpuTimeMs(app.pid);
-  const result = await wrk({ ...base, durationS: env.options.durationS });
-  const cpuUs = ((cpuTimeMs(app.pid) - before) * 1000) / result.requests;
-  return { rps: result.rps, p50: result.p50, p99: result.p99, errors: result.errors, cpuUs };
-}
+export const cpuPerRequest = (env: BenchEnv, app: ProxyApp): Promise<Measurement> => closedLoopHttp(env, app.url, undefined, app.pid, { threads: 1, connections: 16 });
