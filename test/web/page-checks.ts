@@ -25,6 +25,19 @@ export async function focused(page: Page): Promise<{ id: string; text: string }>
   return { id: (await element.getAttribute('id')) ?? '', text: (await element.innerText()).trim() };
 }
 
+/**
+ * The focused element once it is `expected`, or what is focused when `timeoutMs` ran out: the page moves
+ * focus to its heading after it renders, which a loaded machine can make later than the heading showing.
+ */
+export async function focusSettles(page: Page, expected: { id: string; text: string }, timeoutMs = 10_000): Promise<{ id: string; text: string }> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const now = await focused(page);
+    if ((now.id === expected.id && now.text === expected.text) || Date.now() > deadline) return now;
+    await page.waitForTimeout(50);
+  }
+}
+
 /** What the storefront shows in its parts, by role and landmark rather than by component. */
 export const ui = {
   heading: (page: Page) => page.locator('h1'),

@@ -14,7 +14,7 @@ import { capturedLogger } from '../support/logs.js';
 import { startTestSystem } from '../support/local-system.js';
 import { freeSystemPorts } from '../support/ports.js';
 import { launchBrowser, type TestBrowser } from './browser.js';
-import { focused, showsText, ui } from './page-checks.js';
+import { focusSettles, focused, showsText, ui } from './page-checks.js';
 import { restartableGateway } from './restartable-gateway.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -84,7 +84,7 @@ storefront('opens at / with the products, to anyone', async () => {
 storefront('registers: signed in, welcomed live, and the session token out of reach of page scripts', async () => {
   await page.getByRole('link', { name: 'Register' }).click();
   await showsText(ui.heading(page), 'Create an account');
-  assert.equal(await focused(page), { id: 'page-heading', text: 'Create an account' });
+  assert.equal(await focusSettles(page, { id: 'page-heading', text: 'Create an account' }), { id: 'page-heading', text: 'Create an account' });
   await page.getByLabel('Name').fill(shopper.name);
   await page.getByLabel('Email').fill(shopper.email);
   await page.getByLabel('Password').fill(shopper.password);
@@ -107,7 +107,7 @@ storefront('registers: signed in, welcomed live, and the session token out of re
 storefront('moves the focus to the new page heading after a navigation, and adds to the cart', async () => {
   await page.getByRole('link', { name: WHISTLE.name }).click();
   await showsText(ui.heading(page), WHISTLE.name);
-  assert.equal(await focused(page), { id: 'page-heading', text: WHISTLE.name });
+  assert.equal(await focusSettles(page, { id: 'page-heading', text: WHISTLE.name }), { id: 'page-heading', text: WHISTLE.name });
   await page.getByLabel('Quantity').fill('3');
   await page.getByRole('button', { name: `Add ${WHISTLE.name} to the cart` }).click();
   await showsText(ui.announcement(page), 'Added 3 × Brass Locomotive Whistle to the cart.');
@@ -241,7 +241,7 @@ storefront('lists both orders, newest first, with their status and total', async
 storefront('the system view shows every service ready, and an order\'s events as they pass through RabbitMQ, with its trace id', async () => {
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'System' }).click();
   await showsText(ui.heading(page), 'System');
-  assert.equal(await focused(page), { id: 'page-heading', text: 'System' });
+  assert.equal(await focusSettles(page, { id: 'page-heading', text: 'System' }), { id: 'page-heading', text: 'System' });
   const services = page.locator('table.system-services tbody tr');
   const replicaOf = (name: string) => local.system.instances.find((i) => i.service === name)!.adminUrl.replace('http://', '');
   const names = ['users', 'catalog', 'payments', 'orders', 'notifications', 'gateway'];
@@ -275,7 +275,7 @@ storefront('logs out, and back in with the keyboard alone', async () => {
   await page.getByRole('banner').getByRole('link', { name: 'Log in' }).focus();
   await page.keyboard.press('Enter');
   await showsText(ui.heading(page), 'Log in');
-  assert.equal(await focused(page), { id: 'page-heading', text: 'Log in' });
+  assert.equal(await focusSettles(page, { id: 'page-heading', text: 'Log in' }), { id: 'page-heading', text: 'Log in' });
   await page.keyboard.press('Tab');
   assert.is((await focused(page)).id, 'login-email');
   await page.keyboard.type(shopper.email);
