@@ -19,18 +19,45 @@ import { median } from './lib/stats.js';
 import { markdownTable } from '@switchyard/loadgen/report';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const { values } = parseArgs({
-  options: {
-    rounds: { type: 'string', default: '3' },
-    duration: { type: 'string', default: '10' },
-    warmup: { type: 'string', default: '3' },
-    only: { type: 'string', default: '' },
-    baseline: { type: 'string' },
-    profile: { type: 'string', default: '' },
-    'v8-flags': { type: 'string', default: '' },
-    list: { type: 'boolean', default: false },
-  },
-});
+const USAGE = `usage: npm run bench -- [options]
+  --rounds N          interleaved rounds per comparison (3)
+  --duration S        seconds each variant is measured per round (10)
+  --warmup S          seconds of unmeasured load before a comparison (3)
+  --only ID,...       only these comparisons (--list names them)
+  --baseline REF      the commit "before" is built from (the baseline commit by default)
+  --profile NAME,...  CPU-profile these services or driver runs (--cpu-prof)
+  --v8-flags "..."    V8 flags for the working tree's services
+  --list              list the comparisons and exit
+`;
+let values;
+try {
+  ({ values } = parseArgs({
+    options: {
+      rounds: { type: 'string', default: '3' },
+      duration: { type: 'string', default: '10' },
+      warmup: { type: 'string', default: '3' },
+      only: { type: 'string', default: '' },
+      baseline: { type: 'string' },
+      profile: { type: 'string', default: '' },
+      'v8-flags': { type: 'string', default: '' },
+      list: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  }));
+} catch (err) {
+  process.stderr.write(`${(err as Error).message}\n${USAGE}`);
+  process.exit(2);
+}
+if (values.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+for (const name of ['rounds', 'duration', 'warmup'] as const) {
+  if (!/^[1-9]\d*$/.test(values[name])) {
+    process.stderr.write(`--${name} must be a whole number of at least 1, not "${values[name]}"\n${USAGE}`);
+    process.exit(2);
+  }
+}
 
 const out = (text: string) => process.stdout.write(text);
 if (values.list) {

@@ -6,7 +6,12 @@
  * endpoint is set and the bootstrap loads nothing. They are measured in rotating rounds,
  * so all see the same machine (it is shared and busy: single rounds vary, the medians are reported):
  *
- * - gateway throughput: wrk, GET /api/products/:id through the gateway to catalog and Postgres;
+ * - gateway throughput: wrk, GET /api/products/:id twice: as any client sends it, which the gateway
+ *   answers from its response cache (catalog's max-age) after the first, so only the gateway works; and
+ *   with `Cache-Control: no-cache`, which the gateway sends on to catalog every time (gateway and
+ *   catalog spans, the undici hop between them);
+ * - spans dropped: every traced service logs the SDK's warnings (OTEL_LOG_LEVEL=warn), and a
+ *   BatchSpanProcessor whose queue is full says how many spans it dropped; they are counted;
  * - order placement: POST /api/orders through the gateway (orders → users, catalog ×2, Postgres, outbox),
  *   a few at a time, p50 and p99 of every round's latencies;
  * - memory: every service's resident set after the rounds;
@@ -28,6 +33,7 @@ import { createLogger } from '@switchyard/kit/log';
 import { startTestSystem } from '../test/support/local-system.js';
 import { freePort, freeSystemPorts } from '../test/support/ports.js';
 import { startOtlpSink } from './lib/otlp-sink.js';
+import { wrk } from './lib/wrk.js';
 import { signUp, topUpStock } from './lib/shop.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -50,15 +56,23 @@ const tracingEnv = (sink: string, service: string, mode: Mode = 'on') =>
     : {
         OTEL_EXPORTER_OTLP_ENDPOINT: sink,
         OTEL_SERVICE_NAME: service,
+        OTEL_LOG_LEVEL: 'warn',
         ...(mode === 'on' ? { OTEL_TRACES_SAMPLER: 'always_on' } : { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' }),
       };
+
+/** Spans each mode's services said they dropped (queue full), from the SDK's warnings. */
+const dropped: Record<Mode, number> = { off: 0, on: 0, sampled: 0 };
 
 async function startSystem(mode: Mode, sink: string): Promise<{ system: LocalSystem; cleanUp: () => Promise<void>; auth: Record<string, string> }> {
   const { system, cleanUp } = await startTestSystem(await freeSystemPorts(), {
     serviceLogLevel: 'warn',
     log: log.child({ system: mode }),
-    // Only what went wrong reaches the output.
-    onServiceLine: (label, line) => /"level":"(error|fatal)"/.test(line) && process.stderr.write(`${label} ${line}\n`),
+    // Only what went wrong reaches the output; the SDK's own warnings are plain lines.
+    onServiceLine: (label, line) => {
+      const drops = /Dropped (\d+) spans because maxQueueSize reached/.exec(line);
+      if (drops) dropped[mode] += Number(drops[1]);
+      else if (/"level":"(error|fatal)"/.test(line) || !line.startsWith('{')) process.stderr.write(`${label} ${line}\n`);
+    },
     // wrk is one address: the gateway's limits stay on but out of reach (as in npm run bench).
     serviceEnv: Object.fromEntries(
       SERVICES.map((s) => [s.name, { ...tracingEnv(sink, s.name, mode), ...(s.name === 'gateway' ? LOAD_TEST_GATEWAY_ENV : {}) }]),
@@ -70,13 +84,16 @@ async function startSystem(mode: Mode, sink: string): Promise<{ system: LocalSys
   return { system, cleanUp, auth: { authorization: `Bearer ${user.token}` } };
 }
 
-/** wrk's requests per second for one URL. */
-function wrk(url: string): number {
-  const out = execFileSync('wrk', ['-t2', `-c${WRK_CONNECTIONS}`, `-d${WRK_SECONDS}s`, url], { encoding: 'utf8' });
-  const match = /Requests\/sec:\s+([\d.]+)/.exec(out);
-  if (!match) throw new Error(`wrk said:\n${out}`);
-  if (/Non-2xx/.test(out)) throw new Error(`wrk saw errors:\n${out}`);
-  return Number(match[1]);
+/**
+ * wrk's requests per second for one URL. Run asynchronously: the OTLP sink lives in this process, and a
+ * blocked event loop here would stall every export, fill the services' span queues and have them drop
+ * the spans instead of exporting them (what an earlier version of this bench, with a synchronous wrk,
+ * measured without knowing).
+ */
+async function wrkRps(url: string, headers: Record<string, string>): Promise<number> {
+  const result = await wrk({ url, headers, threads: 2, connections: WRK_CONNECTIONS, durationS: WRK_SECONDS });
+  if (result.errors > 0) throw new Error(`wrk saw ${result.errors} errors against ${url}`);
+  return result.rps;
 }
 
 /** Latencies (ms) of ORDERS placements, ORDER_CONCURRENCY at a time. */
@@ -131,22 +148,28 @@ const systems: Partial<Record<Mode, Awaited<ReturnType<typeof startSystem>>>> = 
 try {
   log.info('starting three local systems (tracing off, on, sampled)');
   for (const mode of MODES) systems[mode] = await startSystem(mode, sink.url);
-  const throughput: Record<Mode, number[]> = { off: [], on: [], sampled: [] };
+  const READS = { cached: {}, 'no-cache': { 'cache-control': 'no-cache' } } as const;
+  type Read = keyof typeof READS;
+  const throughput: Record<Read, Record<Mode, number[]>> = { cached: { off: [], on: [], sampled: [] }, 'no-cache': { off: [], on: [], sampled: [] } };
+  const productUrl = (mode: Mode) => `${systems[mode]!.system.gatewayUrl}/api/products/${PRODUCT}`;
   const latency: Record<Mode, number[]> = { off: [], on: [], sampled: [] };
   // A first round of each, unmeasured: JIT, pools, caches.
   for (const mode of MODES) {
-    wrk(`${systems[mode]!.system.gatewayUrl}/api/products/${PRODUCT}`);
+    for (const headers of Object.values(READS)) await wrkRps(productUrl(mode), headers);
     await placeOrders(systems[mode]!.system.gatewayUrl, systems[mode]!.auth);
   }
   for (let round = 0; round < ROUNDS; round++) {
     // Each round starts with another mode, so none always runs first or last.
     for (const mode of [...MODES.slice(round % MODES.length), ...MODES.slice(0, round % MODES.length)]) {
       const { system, auth } = systems[mode]!;
-      const rps = wrk(`${system.gatewayUrl}/api/products/${PRODUCT}`);
+      const rps = {} as Record<Read, number>;
+      for (const read of Object.keys(READS) as Read[]) {
+        rps[read] = await wrkRps(productUrl(mode), READS[read]);
+        throughput[read][mode].push(rps[read]);
+      }
       const orders = await placeOrders(system.gatewayUrl, auth);
-      throughput[mode].push(rps);
       latency[mode].push(...orders);
-      log.info({ round, mode, rps: Math.round(rps), p50: Math.round(median(orders)), p99: Math.round(percentile(orders, 99)) }, 'round');
+      log.info({ round, mode, cached: Math.round(rps.cached), noCache: Math.round(rps['no-cache']), p50: Math.round(median(orders)), p99: Math.round(percentile(orders, 99)) }, 'round');
     }
   }
   const memory = Object.fromEntries(
@@ -159,22 +182,23 @@ try {
   const startup = Object.fromEntries(variants.map((v) => [v, [] as Array<{ ms: number; rss: number }>])) as Record<(typeof variants)[number], Array<{ ms: number; rss: number }>>;
   for (let round = 0; round < 5; round++) for (const variant of variants) startup[variant].push(await gatewayStartup(variant, sink.url));
 
-  const row = (cells: Array<string | number>) => cells.map((c, i) => String(c).padStart(i === 0 ? 0 : 14)).join('');
+  const row = (cells: Array<string | number>) => cells.map((c, i) => (i === 0 ? String(c).padEnd(54) : String(c).padStart(14))).join('');
   const change = (a: number, b: number) => `${((b / a - 1) * 100).toFixed(1)} %`;
   const lines = [
     `tracing overhead: ${ROUNDS} rotating rounds, wrk ${WRK_SECONDS} s x ${WRK_CONNECTIONS} connections, ${ORDERS} orders x ${ORDER_CONCURRENCY} at a time per round`,
     row(['', 'off', 'on', 'change', 'sampled 10 %', 'change']),
     ...([
-      ['gateway GET product (req/s, median)', (m: Mode) => median(throughput[m]), (v: number) => Math.round(v)],
+      ['GET product, cached at the gateway (req/s, median)', (m: Mode) => median(throughput.cached[m]), (v: number) => Math.round(v)],
+      ['GET product, no-cache: on to catalog (req/s, median)', (m: Mode) => median(throughput['no-cache'][m]), (v: number) => Math.round(v)],
       ['order placement p50 (ms)', (m: Mode) => median(latency[m]), (v: number) => v.toFixed(1)],
       ['order placement p99 (ms)', (m: Mode) => percentile(latency[m], 99), (v: number) => v.toFixed(1)],
     ] as const).map(([label, figure, format]) =>
       row([label, format(figure('off')), format(figure('on')), change(figure('off'), figure('on')), format(figure('sampled')), change(figure('off'), figure('sampled'))]),
     ),
-    `throughput per round (req/s): ${MODES.map((m) => `${m} ${throughput[m].map(Math.round).join(', ')}`).join('; ')}`,
+    ...(Object.keys(READS) as Read[]).map((read) => `${read} throughput per round (req/s): ${MODES.map((m) => `${m} ${throughput[read][m].map(Math.round).join(', ')}`).join('; ')}`),
     `RSS after the rounds (MB), off / on / sampled: ${Object.keys(memory.off).map((s) => `${s} ${MODES.map((m) => memory[m][s]).join('/')}`).join(', ')}`,
     `compiled gateway start-up to ready (median of 5 ms, RSS MB): ${variants.map((v) => `${v} ${median(startup[v].map((s) => s.ms)).toFixed(0)} ms ${median(startup[v].map((s) => s.rss)).toFixed(0)} MB`).join('; ')}`,
-    `the sink received ${sink.exports()} exports, ${(sink.bytes() / 1e6).toFixed(1)} MB`,
+    `the sink received ${sink.exports()} exports, ${(sink.bytes() / 1e6).toFixed(1)} MB; spans the services dropped (queue full): on ${dropped.on}, sampled ${dropped.sampled}`,
   ];
   process.stdout.write(`\n${lines.join('\n')}\n`);
 } finally {

@@ -11,6 +11,7 @@ const MODES = {
   unsampled: 'SDK, server span + undici instrumentation, sampler always_off',
   'sampled-dropped': 'same, always_on, spans dropped when ended',
   sampled: 'same, always_on, batched and exported (OTLP/HTTP protobuf)',
+  'kit-client': "same, the kit's client span (client-span.ts) instead of the undici instrumentation",
 } as const;
 type Mode = keyof typeof MODES;
 
@@ -27,7 +28,8 @@ export const tracingFloor: Comparison = {
     'A Koa app of the gateway\'s shape (three async middlewares, an undici pool, the body passed on; bench/servers/traced-proxy-app.ts) ' +
     'proxying to the Koa hello-world, five ways: without OpenTelemetry; with one AsyncLocalStorage run per request and no SDK (what the ' +
     "SDK's context manager does per request); with the SDK, the kit's server span and the undici " +
-    'instrumentation but sampler always_off; always_on with spans dropped when ended; always_on batched and exported to an OTLP sink. ' +
+    'instrumentation but sampler always_off; always_on with spans dropped when ended; always_on batched and exported to an OTLP sink; ' +
+    "and that last with the kit's own client span in place of the undici instrumentation, as the services run. " +
     'CPU per request of the proxying process (from /proc) is the figure: throughput also depends on wrk and the upstream sharing the cores.',
   setup: async (env) => {
     await env.koaHello();

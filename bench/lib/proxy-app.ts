@@ -23,7 +23,7 @@ export function proxyApp(env: BenchEnv, mode: string, nodeArgs: readonly string[
   if (!app) {
     app = (async () => {
       // Only the exporting mode sends anywhere.
-      if (mode === 'sampled') {
+      if (mode === 'sampled' || mode === 'kit-client') {
         sink ??= startOtlpSink().then((s) => {
           env.cleanup.add({ name: 'otlp sink', stop: s.close, kill: () => void s.server.closeAllConnections() });
           return s.url;

@@ -8,12 +8,13 @@
  *   AsyncLocalStorage context manager) and the undici instrumentation, a server span per request as the
  *   kit's middleware makes it, sampler always_off;
  * - sampled-dropped: the same at always_on, spans ended into a processor that drops them;
- * - sampled: the same at always_on, batched and exported as OTLP/HTTP protobuf to SINK_URL.
+ * - sampled: the same at always_on, batched and exported as OTLP/HTTP protobuf to SINK_URL;
+ * - kit-client: sampled, with the kit's client span (what the services use) instead of the undici
+ *   instrumentation.
  * Listens on 127.0.0.1:$PORT, proxies to $UPSTREAM_URL, prints `listening`.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createServer } from 'node:http';
-import { ROOT_CONTEXT, SpanKind, context, propagation, trace } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
@@ -21,36 +22,30 @@ import { AlwaysOffSampler, AlwaysOnSampler, BatchSpanProcessor, type SpanProcess
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import Koa from 'koa';
 import { Pool } from 'undici';
+import { startClientSpan } from '@switchyard/kit/tracing/client-span';
+import { serverSpan } from '@switchyard/kit/tracing/server-span';
 
 const mode = process.env.MODE ?? 'off';
-const traced = mode === 'unsampled' || mode === 'sampled-dropped' || mode === 'sampled';
+const kitClient = mode === 'kit-client';
+const traced = mode === 'unsampled' || mode === 'sampled-dropped' || mode === 'sampled' || kitClient;
 if (traced) {
   const dropping: SpanProcessor = { onStart: () => undefined, onEnd: () => undefined, forceFlush: async () => undefined, shutdown: async () => undefined };
   const provider = new NodeTracerProvider({
     sampler: mode === 'unsampled' ? new AlwaysOffSampler() : new AlwaysOnSampler(),
-    spanProcessors: [mode === 'sampled' ? new BatchSpanProcessor(new OTLPTraceExporter({ url: `${process.env.SINK_URL}/v1/traces` })) : dropping],
+    spanProcessors: [mode === 'sampled' || kitClient ? new BatchSpanProcessor(new OTLPTraceExporter({ url: `${process.env.SINK_URL}/v1/traces` })) : dropping],
   });
   provider.register();
-  registerInstrumentations({ instrumentations: [new UndiciInstrumentation({ requireParentforSpans: true })] });
+  if (!kitClient) registerInstrumentations({ instrumentations: [new UndiciInstrumentation({ requireParentforSpans: true })] });
 }
 
-const upstream = new Pool(process.env.UPSTREAM_URL!, { connections: 32 });
+const UPSTREAM_URL = process.env.UPSTREAM_URL!;
+const upstream = new Pool(UPSTREAM_URL, { connections: 32 });
 const als = new AsyncLocalStorage<object>();
-const tracer = trace.getTracer('bench');
 const app = new Koa();
 
-app.use((ctx, next) => {
-  if (mode === 'als') return als.run({}, next);
-  if (!traced) return next();
-  // As packages/kit/src/tracing/server-span.ts does it.
-  const parent = propagation.extract(ROOT_CONTEXT, ctx.req.headers);
-  const span = tracer.startSpan(ctx.method, { kind: SpanKind.SERVER, attributes: { 'http.request.method': ctx.method, 'url.path': ctx.path } }, parent);
-  ctx.res.once('close', () => {
-    span.setAttribute('http.response.status_code', ctx.status);
-    span.end();
-  });
-  return context.with(trace.setSpan(parent, span), next);
-});
+if (mode === 'als') app.use((_ctx, next) => als.run({}, next));
+// The kit's own server span, as every service has it.
+if (traced) app.use(serverSpan());
 app.use(async (ctx, next) => {
   await next();
   ctx.set('x-bench', '1');
@@ -59,7 +54,10 @@ app.use(async (ctx, next) => {
   await next();
 });
 app.use(async (ctx) => {
-  const res = await upstream.request({ method: 'GET', path: ctx.path, headers: { accept: 'application/json' } });
+  // As the gateway's upstream calls do it, in kit-client mode; the undici instrumentation's job otherwise.
+  const call = kitClient ? startClientSpan('GET', UPSTREAM_URL, ctx.path, { accept: 'application/json' }) : undefined;
+  const res = await upstream.request({ method: 'GET', path: ctx.path, headers: call?.headers ?? { accept: 'application/json' } });
+  call?.end({ status: res.statusCode });
   ctx.status = res.statusCode;
   ctx.type = 'application/json';
   ctx.body = Buffer.from(await res.body.arrayBuffer());

@@ -48,6 +48,11 @@ bootstrap('continues the caller\'s trace across an outgoing HTTP call, and every
     [CALLER_SPAN, hello.spanId, call.spanId],
   );
   assert.is(res.body.downstream.traceparent, `00-${TRACE}-${call.spanId}-01`);
+  // The client span is the kit's own (client-span.ts), with the stable HTTP attributes.
+  assert.equal(
+    [call.service, call.attributes['http.request.method'], call.attributes['url.full'], call.attributes['server.address'], call.attributes['server.port'], call.attributes['http.response.status_code'], call.error],
+    ['traced-fixture', 'GET', `${url}/downstream`, '127.0.0.1', Number(new URL(url).port), 200, false],
+  );
   assert.equal([hello.service, hello.instance, hello.attributes['http.route'], hello.attributes['http.response.status_code']], ['traced-fixture', 'traced-7', '/hello', 200]);
   const line = json(child).find((entry) => entry.msg === 'hello')!;
   assert.equal([line.trace_id, line.span_id, line.traceId], [TRACE, hello.spanId, TRACE]);

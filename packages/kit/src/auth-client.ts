@@ -1,5 +1,6 @@
 import type { JSONWebKeySet } from 'jose';
 import { UnavailableError } from './errors.js';
+import { startClientSpan } from './tracing/client-span.js';
 import type { FetchKeySet } from './token-verifier.js';
 
 const TIMEOUT_MS = 2_000;
@@ -9,18 +10,22 @@ const TIMEOUT_MS = 2_000;
  * Kubernetes, where kube-proxy picks a ready pod), trying the next one after a connection failure,
  * a timeout or a 5xx. Any other status is the answer.
  */
-async function firstAnswer(urls: readonly string[], path: string, init: RequestInit = {}): Promise<Response> {
+async function firstAnswer(urls: readonly string[], path: string, init: RequestInit & { headers?: Record<string, string> } = {}): Promise<Response> {
   let failure: unknown;
   // Start at a random replica, so callers do not all lean on the first one.
   const start = Math.floor(Math.random() * urls.length);
   for (let i = 0; i < urls.length; i++) {
     const base = urls[(start + i) % urls.length]!;
+    const url = new URL(path, base);
+    const span = startClientSpan(init.method ?? 'GET', url.origin, url.pathname, init.headers ?? {});
     try {
-      const res = await fetch(new URL(path, base), { ...init, signal: AbortSignal.timeout(TIMEOUT_MS) });
+      const res = await fetch(url, { ...init, headers: span.headers, signal: AbortSignal.timeout(TIMEOUT_MS) });
+      span.end({ status: res.status });
       if (res.status < 500) return res;
       failure = new Error(`${base} answered ${res.status}`);
       await res.body?.cancel();
     } catch (err) {
+      span.end({ error: (err as Error).name });
       failure = err;
     }
   }

@@ -5,8 +5,9 @@ export const kitTracer = () => trace.getTracer('@switchyard/kit');
 
 /**
  * True when an OpenTelemetry SDK propagates trace context in this process. Its instrumented clients
- * (undici, grpc-js, amqplib) then put `traceparent` on every outgoing call themselves, so code must
- * not add one of its own: a second `traceparent` header breaks the next hop's parsing.
+ * (grpc-js, amqplib) and the kit's HTTP client spans (client-span.ts) then put `traceparent` on every
+ * outgoing call themselves, so code must not add one of its own: a second `traceparent` header breaks
+ * the next hop's parsing.
  */
 export function propagating(): boolean {
   return propagation.fields().length > 0;
@@ -53,7 +54,8 @@ export async function inSpan<T>(name: string, attributes: Attributes, fn: () => 
 
 /**
  * The `traceparent` to set by hand on an outgoing HTTP call: the request's own when tracing is off (so
- * logs along the way still share one trace id), none when instrumented clients inject the real one.
+ * logs along the way still share one trace id), none when the SDK propagates (the call's client span,
+ * client-span.ts, injects the real one).
  */
 export function manualTraceparent(traceparent: string): { traceparent?: string } {
   return propagating() ? {} : { traceparent };

@@ -6,6 +6,7 @@ import { AppError, DeadlineError, UnavailableError } from '@switchyard/kit/error
 import type { acquireWatcher } from '@switchyard/kit/k8s-resolver';
 import type { Logger } from '@switchyard/kit/log';
 import { sharedMetric } from '@switchyard/kit/metrics';
+import { startClientSpan } from '@switchyard/kit/tracing/client-span';
 import { UpstreamBreaker, type BreakerSettings } from './circuit-breaker.js';
 import { ReplicaSet, type EjectionSettings, type Replica } from './replica-set.js';
 import { RetryBudget } from './retry-budget.js';
@@ -151,20 +152,24 @@ export class Upstream {
     return this.#breaker.execute(async () => {
       const replica = this.#replicas.pick(new Set());
       if (!replica) throw this.#noReplicas();
+      // The span lasts as long as the stream, as the server's does.
+      const span = startClientSpan(req.method, replica.origin, req.path, req.headers);
       try {
         const res = await replica.streamPool.request({
           method: req.method as Dispatcher.HttpMethod,
           path: req.path,
-          headers: req.headers,
+          headers: span.headers,
           signal,
           headersTimeout: this.options.timeoutMs,
           bodyTimeout: 0,
         });
         this.#replicas.report(replica, res.statusCode < 500);
+        res.body.once('close', () => span.end({ status: res.statusCode }));
         return { status: res.statusCode, headers: res.headers, body: res.body };
       } catch (err) {
-        if (signal.aborted) return undefined;
         const code = errorCode(err);
+        span.end({ error: code });
+        if (signal.aborted) return undefined;
         if (!TIMED_OUT.has(code)) this.#replicas.report(replica, false);
         throw this.#translate(err, code, this.options.timeoutMs);
       }
@@ -193,11 +198,13 @@ export class Upstream {
       // timer armed for the whole budget after every answer and build a DOMException when it fires.
       const abort = new AbortController();
       const timer = setTimeout(() => abort.abort(timeoutError()), remaining);
+      // One CLIENT span per attempt: a retry is a call of its own to another replica.
+      const span = startClientSpan(req.method, replica.origin, req.path, req.headers);
       try {
         const res = await replica.pool.request({
           method: req.method as Dispatcher.HttpMethod,
           path: req.path,
-          headers: req.headers,
+          headers: span.headers,
           body: req.body ?? null,
           signal: abort.signal,
           headersTimeout: remaining,
@@ -205,12 +212,14 @@ export class Upstream {
         });
         const body = Buffer.from(await res.body.arrayBuffer());
         clearTimeout(timer);
+        span.end({ status: res.statusCode });
         this.#replicas.report(replica, res.statusCode < 500);
         if (req.idempotent && RETRYABLE_STATUS.has(res.statusCode) && this.#mayRetry(attempt, { status: res.statusCode, origin: replica.origin })) continue;
         return { status: res.statusCode, headers: res.headers, body };
       } catch (err) {
         clearTimeout(timer);
         const code = errorCode(err);
+        span.end({ error: code });
         if (TIMED_OUT.has(code)) throw this.#timeout(timeoutMs);
         this.#replicas.report(replica, false);
         const retryable = NOT_SENT.has(code) || (req.idempotent && MAYBE_SENT.has(code));
