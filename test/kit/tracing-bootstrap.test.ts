@@ -73,6 +73,19 @@ bootstrap('marks a request answered 5xx as an error on its server span, named by
   );
 });
 
+bootstrap("marks a call answered 5xx as an error on the caller's client span", async () => {
+  const { url } = await startTraced(tracingEnv());
+  const trace = 'dddddddddddddddd4bf92f3577b34da6';
+  const res = await request(`${url}/hello?to=broken`, { headers: { traceparent: `00-${trace}-${CALLER_SPAN}-01` } });
+  assert.is(res.status, 200);
+  await receiver.waitFor(() => receiver.trace(trace).length === 3, 10_000);
+  const call = receiver.trace(trace).find((s) => s.kind === 'client')!;
+  assert.equal(
+    [call.name, call.error, call.attributes['http.response.status_code'], call.attributes['error.type'], call.attributes['url.full']],
+    ['GET', true, 500, '500', `${url}/broken`],
+  );
+});
+
 bootstrap('sends the spans still batched when the service stops', async () => {
   // A batch delay of ten minutes: only the flush at shutdown can send them.
   const { child, url } = await startTraced({ ...tracingEnv(), OTEL_BSP_SCHEDULE_DELAY: '600000' });
