@@ -237,6 +237,27 @@ obs('the outbox row keeps the trace context of the transaction that wrote it: it
   assert.equal(create.attributes['messaging.message.id'], (await queryRows<{ id: string }>(url.href, "SELECT id FROM outbox WHERE routing_key = 'order.placed' AND payload->>'subject' = $1", [followed.orderId]))[0]!.id);
 });
 
+obs("a notification stream the client closes: the gateway's server and client spans last as long as it, and a client leaving is no error", async () => {
+  const traceId = randomBytes(16).toString('hex');
+  const sse = await SseClient.open(`${base}/api/notifications/stream`, { ...auth, 'last-event-id': '0', traceparent: clickFrom(traceId) });
+  await sse.waitFor(1);
+  await sse.close();
+  // The gateway's two spans and the notifications server span end when the stream does (the replay
+  // of the backlog adds Postgres spans under the last).
+  const by = (service: string, kind: string) => receiver().trace(traceId).find((span) => span.service === service && span.kind === kind);
+  const [server, client, upstream] = await eventually(async () => {
+    const found = [by('gateway', 'server'), by('gateway', 'client'), by('notifications', 'server')];
+    return found.every(Boolean) ? (found as ReceivedSpan[]) : undefined;
+  }, 10_000, 'the spans of the closed stream');
+  assert.equal(
+    [server!.name, client!.name, upstream!.name, client!.parentSpanId, upstream!.parentSpanId],
+    ['GET /api/notifications/stream', 'GET', 'GET /notifications/stream', server!.spanId, client!.spanId],
+  );
+  // Cancelled, not failed: no status code, no error; the server side counts it 499 without an error.
+  assert.equal([client!.error, client!.attributes['http.response.status_code'], client!.attributes['error.type']], [false, undefined, undefined]);
+  assert.equal([server!.error, server!.attributes['http.response.status_code']], [false, 499]);
+});
+
 obs('Prometheus scrapes every replica', async () => {
   const up = await eventually(async () => {
     const series = await promQuery('up');

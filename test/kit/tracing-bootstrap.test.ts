@@ -4,6 +4,7 @@ import { OtlpReceiver } from '@switchyard/devstack/otlp-receiver';
 import { startChild, type ChildService } from '../support/child-service.js';
 import { request } from '../support/http.js';
 import { capturedLogger } from '../support/logs.js';
+import { freePort } from '../support/ports.js';
 
 const bootstrap = suite('the tracing bootstrap (node --import @switchyard/kit/tracing/register)');
 const { log } = capturedLogger('receiver');
@@ -83,6 +84,22 @@ bootstrap("marks a call answered 5xx as an error on the caller's client span", a
   assert.equal(
     [call.name, call.error, call.attributes['http.response.status_code'], call.attributes['error.type'], call.attributes['url.full']],
     ['GET', true, 500, '500', `${url}/broken`],
+  );
+});
+
+bootstrap('names what failed a call that never got an answer on its client span', async () => {
+  const { url } = await startTraced(tracingEnv());
+  const trace = 'eeeeeeeeeeeeeeee4bf92f3577b34da6';
+  // A port that was free a moment ago: nothing listens there.
+  const port = await freePort();
+  const res = await request(`${url}/hello?refused=${port}`, { headers: { traceparent: `00-${trace}-${CALLER_SPAN}-01` } });
+  assert.is(res.status, 500);
+  await receiver.waitFor(() => receiver.trace(trace).length === 2, 10_000);
+  const call = receiver.trace(trace).find((s) => s.kind === 'client')!;
+  // fetch wraps the refusal in a TypeError; the code is its cause's.
+  assert.equal(
+    [call.name, call.error, call.attributes['error.type'], call.attributes['http.response.status_code'], call.attributes['url.full']],
+    ['GET', true, 'ECONNREFUSED', undefined, `http://127.0.0.1:${port}/downstream`],
   );
 });
 

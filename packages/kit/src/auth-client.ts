@@ -25,7 +25,7 @@ async function firstAnswer(urls: readonly string[], path: string, init: RequestI
       failure = new Error(`${base} answered ${res.status}`);
       await res.body?.cancel();
     } catch (err) {
-      span.end({ error: (err as Error).name });
+      span.end({ error: err });
       failure = err;
     }
   }

@@ -6,7 +6,7 @@ import { AppError, DeadlineError, UnavailableError } from '@switchyard/kit/error
 import type { acquireWatcher } from '@switchyard/kit/k8s-resolver';
 import type { Logger } from '@switchyard/kit/log';
 import { sharedMetric } from '@switchyard/kit/metrics';
-import { startClientSpan } from '@switchyard/kit/tracing/client-span';
+import { errorCode, startClientSpan } from '@switchyard/kit/tracing/client-span';
 import { UpstreamBreaker, type BreakerSettings } from './circuit-breaker.js';
 import { ReplicaSet, type EjectionSettings, type Replica } from './replica-set.js';
 import { RetryBudget } from './retry-budget.js';
@@ -58,20 +58,14 @@ const MAYBE_SENT = new Set(['ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE']);
 // The call ran out of its deadline: the whole call's budget, not a sign that this replica is broken.
 const TIMED_OUT = new Set(['TimeoutError', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'AbortError']);
 const RETRYABLE_STATUS = new Set([502, 503]);
+// A stream body destroyed by this side (the response it was piped into closed, the call was aborted).
+const TORN_DOWN_HERE = new Set(['ERR_STREAM_PREMATURE_CLOSE', 'AbortError', 'UND_ERR_ABORTED']);
 
 /** What an attempt's timer aborts it with: named as AbortSignal.timeout() names its reason. */
 function timeoutError(): Error {
   const err = new Error('The upstream did not answer within the budget.');
   err.name = 'TimeoutError';
   return err;
-}
-
-function errorCode(err: unknown): string {
-  const e = err as { code?: unknown; cause?: { code?: unknown }; name?: string };
-  // DOMExceptions (an aborted signal) carry a numeric legacy code; their name is what tells.
-  if (typeof e?.code === 'string') return e.code;
-  if (typeof e?.cause?.code === 'string') return e.cause.code;
-  return e?.name ?? 'unknown';
 }
 
 /**
@@ -164,12 +158,19 @@ export class Upstream {
           bodyTimeout: 0,
         });
         this.#replicas.report(replica, res.statusCode < 500);
-        res.body.once('close', () => span.end({ status: res.statusCode }));
+        // Ended when the stream is: broken midway by the upstream (an error), or torn down on this side
+        // because the client left or the gateway drains (cancelled), or ended by the upstream.
+        let broken: unknown;
+        res.body.once('error', (err) => (broken = err));
+        res.body.once('close', () => {
+          const torn = signal.aborted || (broken !== undefined && TORN_DOWN_HERE.has(errorCode(broken)));
+          span.end(torn ? 'cancelled' : broken !== undefined ? { error: broken } : { status: res.statusCode });
+        });
         return { status: res.statusCode, headers: res.headers, body: res.body };
       } catch (err) {
-        const code = errorCode(err);
-        span.end({ error: code });
+        span.end(signal.aborted ? 'cancelled' : { error: err });
         if (signal.aborted) return undefined;
+        const code = errorCode(err);
         if (!TIMED_OUT.has(code)) this.#replicas.report(replica, false);
         throw this.#translate(err, code, this.options.timeoutMs);
       }
@@ -218,8 +219,8 @@ export class Upstream {
         return { status: res.statusCode, headers: res.headers, body };
       } catch (err) {
         clearTimeout(timer);
+        span.end({ error: err });
         const code = errorCode(err);
-        span.end({ error: code });
         if (TIMED_OUT.has(code)) throw this.#timeout(timeoutMs);
         this.#replicas.report(replica, false);
         const retryable = NOT_SENT.has(code) || (req.idempotent && MAYBE_SENT.has(code));
