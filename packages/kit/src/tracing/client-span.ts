@@ -30,9 +30,10 @@ const untraced = (): void => undefined;
 /**
  * Starts the CLIENT span of an outgoing HTTP call (`GET`, the stable HTTP semantic-convention
  * attributes) as a child of the active span, and puts its trace context on a copy of `headers`. Made by
- * the caller, once per attempt, and ended on every path (`finally`, or the stream's `close`); no span
- * (`end` does nothing, the headers are copied as they are) when no SDK propagates or no valid span is
- * active (a probe, a background fetch), as the undici instrumentation's `requireParentforSpans` had it.
+ * the caller, once per attempt, and ended on every path (after the answer and in the `catch`, or at a
+ * stream's `close`); no span (`end` does nothing, the headers are copied as they are) when no SDK
+ * propagates or no valid span is active (a probe, a background fetch), as the undici instrumentation's
+ * `requireParentforSpans` had it.
  *
  * Why not @opentelemetry/instrumentation-undici: measured in the gateway on a read sent on to catalog
  * (README, Observability), the SDK with nothing sampled added 95 µs of CPU per request with it and 48 µs
