@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import * as assert from 'uvu/assert';
 import { run, SERVICES } from '../../scripts/images.js';
+import { eventually } from '../support/broker.js';
 import type { Kube } from './cluster.js';
 import type { DeployedImages } from './images.js';
 
@@ -56,6 +57,29 @@ export async function assertTwoReadyPodsEach(kube: Kube, release: Release): Prom
   const deployments = await kube.json<{ items: Array<{ metadata: { name: string }; status: { readyReplicas?: number } }> }>(['get', 'deployments', '-n', release.namespace]);
   const ready = Object.fromEntries(deployments.items.map((d) => [d.metadata.name, d.status.readyReplicas ?? 0]));
   assert.equal(ready, Object.fromEntries(SERVICES.map((s) => [release.fullname(s), 2])));
+}
+
+/**
+ * Every service pod (all of them publish or consume events) reports its RabbitMQ connection up (`amqp_connected 1` on its admin
+ * port, read through the API server's pod proxy). A pod is ready before that on purpose: without the
+ * broker its events wait in the outbox. But a journey that waits for a notification a few seconds
+ * after a fresh install would otherwise race the connection's backoff (up to 15 s between attempts
+ * while RabbitMQ's pod was still starting).
+ */
+export async function waitForBrokerConnections(kube: Kube, release: Release): Promise<void> {
+  const pods = await kube.json<{ items: Array<{ metadata: { name: string } }> }>(['get', 'pods', '-n', release.namespace, '-l', `app.kubernetes.io/instance=${release.name},app.kubernetes.io/component=service`]);
+  await Promise.all(
+    pods.items.map(({ metadata: { name } }) =>
+      eventually(
+        async () => {
+          const metrics = await kube.kubectlOutput(['get', '--raw', `/api/v1/namespaces/${release.namespace}/pods/${name}:9091/proxy/metrics`]).catch(() => '');
+          return /^amqp_connected 1$/m.test(metrics) ? true : undefined;
+        },
+        90_000,
+        `${name}'s RabbitMQ connection`,
+      ),
+    ),
+  );
 }
 
 export async function uninstallRelease(kube: Kube, release: Pick<Release, 'name' | 'namespace'>): Promise<void> {

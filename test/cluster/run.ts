@@ -22,7 +22,7 @@ import { prepareImages } from './images.js';
 import { infrastructureChecks, upgradeCheck } from './infrastructure.js';
 import { acquireClusterLock } from './lock.js';
 import { PodTerminations } from './pod-terminations.js';
-import { assertTwoReadyPodsEach, installRelease, runE2e, uninstallRelease, type Release } from './release.js';
+import { assertTwoReadyPodsEach, installRelease, runE2e, uninstallRelease, waitForBrokerConnections, type Release } from './release.js';
 import { startingPodCheck } from './starting-pod.js';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -76,9 +76,10 @@ async function runMode(k: Kube, mode: (typeof MODES)[number], images: NonNullabl
   let r: Release | undefined;
   const namespace = `switchyard-ci-${mode}`;
   installed.add({ name: 'sw', namespace });
-  const up = await checks.check(`${mode}: helm install --wait brings up two ready pods of every service${mode === 'k8s' ? ' (existingSecret)' : ''}`, async () => {
+  const up = await checks.check(`${mode}: helm install --wait brings up two ready pods of every service${mode === 'k8s' ? ' (existingSecret)' : ''}, each connected to RabbitMQ`, async () => {
     r = await installRelease(k, mode, images);
     await assertTwoReadyPodsEach(k, r);
+    await waitForBrokerConnections(k, r);
   });
   if (!up || !r) return checks.notRun(`${mode}: e2e, helm test and disruption`, 'the release did not install');
   const e2e = await runE2e(r.base, out);
