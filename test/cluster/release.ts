@@ -60,20 +60,24 @@ export async function assertTwoReadyPodsEach(kube: Kube, release: Release): Prom
 }
 
 /**
- * Every service pod (all of them publish or consume events) reports its RabbitMQ connection up (`amqp_connected 1` on its admin
+ * Every pod of the services behind the gateway (all of them publish or consume events; the gateway's
+ * own connection only feeds the system view) reports its RabbitMQ connection up (`amqp_connected 1` on its admin
  * port, read through the API server's pod proxy). A pod is ready before that on purpose: without the
  * broker its events wait in the outbox. But a journey that waits for a notification a few seconds
  * after a fresh install would otherwise race the connection's backoff (up to 15 s between attempts
  * while RabbitMQ's pod was still starting).
  */
 export async function waitForBrokerConnections(kube: Kube, release: Release): Promise<void> {
-  const pods = await kube.json<{ items: Array<{ metadata: { name: string } }> }>(['get', 'pods', '-n', release.namespace, '-l', `app.kubernetes.io/instance=${release.name},app.kubernetes.io/component=service`]);
+  const services = SERVICES.filter((s) => s !== 'gateway').join(',');
+  const pods = await kube.json<{ items: Array<{ metadata: { name: string } }> }>(['get', 'pods', '-n', release.namespace, '-l', `app.kubernetes.io/instance=${release.name},app.kubernetes.io/component=service,app.kubernetes.io/name in (${services})`]);
+  assert.is(pods.items.length, 10, 'two pods of each of the five services behind the gateway');
   await Promise.all(
     pods.items.map(({ metadata: { name } }) =>
       eventually(
         async () => {
           const metrics = await kube.kubectlOutput(['get', '--raw', `/api/v1/namespaces/${release.namespace}/pods/${name}:9091/proxy/metrics`]).catch(() => '');
-          return /^amqp_connected 1$/m.test(metrics) ? true : undefined;
+          // amqp_connected{service="orders"} 1
+          return /^amqp_connected(\{[^}]*\})? 1$/m.test(metrics) ? true : undefined;
         },
         90_000,
         `${name}'s RabbitMQ connection`,
