@@ -176,6 +176,34 @@ discovery('stop() ends a watcher at once while it backs off from an unreachable 
   await withinDeadline(watcher.stop(), 1000, 'stop() during the backoff');
 });
 
+discovery('a list or a watch the API server takes and never answers is given up at its deadline and tried again', async () => {
+  const captured = capturedLogger('discovery-stall');
+  const hanging = await new FakeKubeApi().start();
+  hanging.setEndpoints('users', 'grpc', 9000, [{ ip: PODS.a }]);
+  hanging.stall(true);
+  const options = { kubeConfig: hanging.kubeConfig(), log: captured.log, initialBackoffMs: 50, maxBackoffMs: 100, requestTimeoutMs: 300, watchTimeoutSeconds: 1 };
+  const watcher = new EndpointSliceWatcher({ service: 'users', namespace: 'test', portName: 'grpc' }, options).start();
+  try {
+    await eventually(async () => (hanging.requests.length >= 2 ? true : undefined), 5000, 'the hanging list given up and tried again');
+    assert.ok(captured.lines.some((l) => l.includes('EndpointSlice list/watch failed') && l.includes('"name":"AbortError"')), 'the list failed at its deadline');
+    hanging.stall(false);
+    await withinDeadline(watcher.whenSynced(), 2000, 'the list once the API server answers');
+    assert.equal(watcher.addresses, [{ host: PODS.a, port: 9000 }]);
+    // The fake keeps the watch open past its timeoutSeconds (1 s), as a dead connection would: the
+    // watcher gives it up after the request deadline and resumes from the last resourceVersion.
+    const watches = () => hanging.requests.filter((r) => r.watch);
+    await eventually(async () => (watches().length >= 1 ? true : undefined), 2000, 'the first watch');
+    await eventually(async () => (watches().length >= 2 ? true : undefined), 3000, 'the overdue watch given up and resumed');
+    assert.is(watches()[1]!.resourceVersion, watches()[0]!.resourceVersion);
+    assert.ok(captured.lines.some((l) => l.includes('the watch was still open 300 ms after its 1 s timeout')));
+    hanging.setEndpoints('users', 'grpc', 9000, [{ ip: PODS.b }]);
+    await eventually(async () => (watcher.addresses[0]?.host === PODS.b ? true : undefined), 2000, 'a change seen on the resumed watch');
+  } finally {
+    await withinDeadline(watcher.stop(), 1000, 'stop()');
+    await hanging.stop();
+  }
+});
+
 discovery('exports current endpoints, watch restarts and resolution updates', async () => {
   const text = await registry.metrics();
   assert.match(text, /discovery_endpoints\{target="users\.test:grpc"\} 1/);

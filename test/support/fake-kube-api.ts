@@ -18,7 +18,8 @@ interface SliceEvent {
 /**
  * A FAKE of the Kubernetes API server, only what EndpointSlice discovery uses: list and watch of
  * discovery.k8s.io/v1 EndpointSlices in a namespace, with resourceVersions, 410 Gone for a watch that
- * resumes from before the compaction point, and switches to drop watches or go away entirely.
+ * resumes from before the compaction point, and switches to drop watches, hang, or go away entirely.
+ * A watch stays open until dropped: timeoutSeconds is not honoured.
  * (No real API server can run on the machine the tests run on.)
  */
 export class FakeKubeApi {
@@ -31,6 +32,7 @@ export class FakeKubeApi {
   readonly #log: SliceEvent[] = [];
   readonly #watchers = new Set<{ res: ServerResponse; service: string }>();
   readonly #sockets = new Set<Socket>();
+  #stalled = false;
 
   async start(port = 0): Promise<this> {
     this.#server = createServer((req, res) => this.#handle(req.url ?? '', res));
@@ -86,6 +88,14 @@ export class FakeKubeApi {
     this.#compactedBefore = this.#rv + 1;
   }
 
+  /**
+   * While on, every request is taken and never answered (an API server that accepted the connection
+   * and hangs); the open watches stay as they are.
+   */
+  stall(on: boolean): void {
+    this.#stalled = on;
+  }
+
   /** Stops answering at all (connections refused) until start() again on the same port. */
   async stop(): Promise<void> {
     this.dropWatches();
@@ -110,6 +120,7 @@ export class FakeKubeApi {
     const watch = parsed.searchParams.get('watch') === 'true' || parsed.searchParams.get('watch') === '1';
     const resourceVersion = parsed.searchParams.get('resourceVersion');
     this.requests.push({ at: Date.now(), watch, resourceVersion });
+    if (this.#stalled) return;
     const ofService = (o: Record<string, unknown>) => (o.metadata as { labels: Record<string, string> }).labels['kubernetes.io/service-name'] === service;
 
     if (!watch) {

@@ -1,4 +1,4 @@
-import { DiscoveryV1Api, KubeConfig, Watch, type V1EndpointSlice } from '@kubernetes/client-node';
+import { DiscoveryV1Api, KubeConfig, Observable, Watch, type ConfigurationOptions, type V1EndpointSlice } from '@kubernetes/client-node';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { backoffDelay, pause } from './backoff.js';
 import type { Logger } from './log.js';
@@ -24,9 +24,27 @@ export interface WatcherOptions {
   /** First reconnect delay; doubles up to maxBackoffMs, with jitter. */
   initialBackoffMs?: number;
   maxBackoffMs?: number;
+  /** Deadline of a list request, and how long a watch may outlive its timeoutSeconds (10 s). */
+  requestTimeoutMs?: number;
+  /** The watch's timeoutSeconds: the API server ends it then, and the watcher resumes (300). */
+  watchTimeoutSeconds?: number;
 }
 
-const WATCH_TIMEOUT_SECONDS = 300;
+/** Request options that abort the call after `ms` (client-node's middleware is the only way to give a generated call a signal). */
+function deadline(ms: number): ConfigurationOptions {
+  return {
+    middleware: [
+      {
+        pre: (request) => {
+          request.setSignal(AbortSignal.timeout(ms));
+          return new Observable(Promise.resolve(request));
+        },
+        post: (response) => new Observable(Promise.resolve(response)),
+      },
+    ],
+    middlewareMergeStrategy: 'append',
+  };
+}
 
 /** The Kubernetes config of this process: in-cluster on Kubernetes, else ~/.kube/config. */
 export function defaultKubeConfig(): KubeConfig {
@@ -86,6 +104,8 @@ export class EndpointSliceWatcher {
   #synced: { promise: Promise<void>; resolve: () => void };
   readonly #metrics: { endpoints?: Gauge; restarts?: Counter; updates?: Counter };
   readonly #label: string;
+  readonly #requestTimeoutMs: number;
+  readonly #watchTimeoutSeconds: number;
 
   constructor(
     readonly target: EndpointTarget,
@@ -94,6 +114,8 @@ export class EndpointSliceWatcher {
     let resolve: () => void = () => undefined;
     this.#synced = { promise: new Promise((r) => (resolve = r)), resolve };
     this.#label = `${target.service}.${target.namespace}:${target.portName}`;
+    this.#requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
+    this.#watchTimeoutSeconds = options.watchTimeoutSeconds ?? 300;
     const registry = options.registry;
     const metric = <T>(name: string, make: () => T): T | undefined => (registry ? sharedMetric(registry, name, make) : undefined);
     this.#metrics = {
@@ -148,7 +170,10 @@ export class EndpointSliceWatcher {
 
   async #list(): Promise<void> {
     const api = this.options.kubeConfig.makeApiClient(DiscoveryV1Api);
-    const list = await api.listNamespacedEndpointSlice({ namespace: this.target.namespace, labelSelector: `kubernetes.io/service-name=${this.target.service}` });
+    const list = await api.listNamespacedEndpointSlice(
+      { namespace: this.target.namespace, labelSelector: `kubernetes.io/service-name=${this.target.service}` },
+      deadline(this.#requestTimeoutMs),
+    );
     this.#slices.clear();
     for (const slice of list.items) this.#slices.set(slice.metadata?.name ?? '', slice);
     this.#resourceVersion = list.metadata?.resourceVersion;
@@ -156,17 +181,29 @@ export class EndpointSliceWatcher {
     this.#synced.resolve();
   }
 
-  /** Watches from the last resourceVersion until the stream ends; 'gone' asks for a relist. */
+  /**
+   * Watches from the last resourceVersion until the stream ends; 'gone' asks for a relist. The API server
+   * ends a watch after its timeoutSeconds; one still open a request deadline later was lost on the way
+   * (a dead connection, or a server that took the request and never answered): it is given up as an error.
+   */
   async #watch(): Promise<'ended' | 'gone'> {
     const watch = new Watch(this.options.kubeConfig);
+    const timeoutSeconds = this.#watchTimeoutSeconds;
+    this.#abort = undefined;
     return new Promise((resolve, reject) => {
       let gone = false;
+      let expired = false;
+      const expiry = setTimeout(() => {
+        expired = true;
+        this.#abort?.abort();
+        reject(new Error(`the watch was still open ${this.#requestTimeoutMs} ms after its ${timeoutSeconds} s timeout`));
+      }, timeoutSeconds * 1000 + this.#requestTimeoutMs);
       const path = `/apis/discovery.k8s.io/v1/namespaces/${this.target.namespace}/endpointslices`;
       const query = {
         labelSelector: `kubernetes.io/service-name=${this.target.service}`,
         resourceVersion: this.#resourceVersion,
         allowWatchBookmarks: true,
-        timeoutSeconds: WATCH_TIMEOUT_SECONDS,
+        timeoutSeconds,
       };
       watch
         .watch(
@@ -185,16 +222,23 @@ export class EndpointSliceWatcher {
             this.#publish();
           },
           (err: unknown) => {
+            clearTimeout(expiry);
             if (gone || (err as { statusCode?: number; code?: number })?.statusCode === 410) resolve('gone');
             else if (err && !this.#stopped) reject(err);
             else resolve('ended');
           },
         )
-        .then((abort) => {
-          this.#abort = abort;
-          // stop() may have come while the watch request was being made.
-          if (this.#stopped) abort.abort();
-        }, reject);
+        .then(
+          (abort) => {
+            this.#abort = abort;
+            // stop() or the expiry may have come while the watch request was being made.
+            if (this.#stopped || expired) abort.abort();
+          },
+          (err: unknown) => {
+            clearTimeout(expiry);
+            reject(err);
+          },
+        );
     });
   }
 
