@@ -258,6 +258,17 @@ chart('accepts image references with a registry port or a digest, and rejects la
   }
 });
 
+chart("runs the helm test pod on the gateway's own image, also when services.gateway.image names another", () => {
+  const image = 'registry.local:5000/acme/switchyard-gateway:1.2.3-ci';
+  const imagesOf = (objects: K8sObject[]) => {
+    const gateway = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'switchyard-gateway')!;
+    const test = objects.find((o) => o.kind === 'Pod' && o.metadata.annotations?.['helm.sh/hook'] === 'test')!;
+    return [gateway.spec.template.spec.containers[0].image, test.spec.containers[0].image];
+  };
+  assert.equal(imagesOf(render('', ['--set', `services.gateway.image=${image}`])), [image, image]);
+  assert.equal(imagesOf(render()), ['switchyard-gateway:0.1.0', 'switchyard-gateway:0.1.0']);
+});
+
 chart('the schema rejects a misspelt key', () => {
   const dir = mkdtempSync(join(tmpdir(), 'values-'));
   try {

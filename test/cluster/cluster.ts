@@ -19,6 +19,10 @@ export interface Cluster {
   up(): Promise<boolean>;
   /** Makes local docker images available to the kubelet (no registry involved). */
   load(images: string[]): Promise<void>;
+  /** Removes the project's images (switchyard-*) other than `keep` from the node; returns what it removed. */
+  pruneImages(keep: string[]): Promise<string[]>;
+  /** The folder the node keeps its images in, where its disk can be measured (undefined: not on this machine). */
+  imageFs: string | undefined;
   down(): Promise<void>;
 }
 
@@ -40,6 +44,16 @@ function localCluster(): Cluster {
     async load(images) {
       await cluster('load', ...images);
     },
+    async pruneImages(keep) {
+      // The cluster's own containerd (the shared kit's state folder), through Debian's ctr.
+      const ctr = ['-a', '/var/lib/sy-k8s/containerd/containerd.sock', '-n', 'k8s.io', 'images'];
+      const stale = (await run('ctr', [...ctr, 'ls', '-q'], { stdoutOnly: true }))
+        .split('\n')
+        .filter((ref) => ref.startsWith('docker.io/library/switchyard-') && !keep.includes(ref.slice('docker.io/library/'.length)));
+      if (stale.length > 0) await run('ctr', [...ctr, 'rm', '--sync', ...stale]);
+      return stale;
+    },
+    imageFs: '/var/lib/sy-k8s',
     async down() {
       await cluster('down');
     },
@@ -72,6 +86,9 @@ function kindCluster(): Cluster {
         rmSync(dir, { recursive: true, force: true });
       }
     },
+    // A kind cluster is created for the run and deleted with it (down): nothing of earlier runs is on it.
+    pruneImages: async () => [],
+    imageFs: undefined,
     async down() {
       await run('kind', ['delete', 'cluster', '--name', KIND_NAME]);
     },

@@ -7,6 +7,7 @@ import * as assert from 'uvu/assert';
 import { SERVICES } from '../../scripts/images.js';
 import type { Checks } from './checks.js';
 import type { Kube } from './cluster.js';
+import { diagnose } from './diagnosis.js';
 import { loadUsers, startLoad, type PhaseStats } from './load.js';
 import { PodTerminations, type Termination } from './pod-terminations.js';
 import type { Release } from './release.js';
@@ -33,8 +34,11 @@ const podsOf = async (kube: Kube, release: Release, service: string) =>
     .filter((p) => p.status.phase === 'Running')
     .map((p) => p.metadata.name);
 
+/** Waits for a Deployment's rollout; when it does not finish, the error says what its pods were doing. */
 const rolloutStatus = (kube: Kube, release: Release, service: string) =>
-  kube.kubectl(['rollout', 'status', `deployment/${release.fullname(service)}`, '-n', release.namespace, '--timeout=300s']);
+  kube.kubectl(['rollout', 'status', `deployment/${release.fullname(service)}`, '-n', release.namespace, '--timeout=300s']).catch(async (err: Error) => {
+    throw new Error(`${err.message}\n${await diagnose(kube, release, service)}`);
+  });
 
 const describe = (p: PhaseStats) =>
   `${p.name}: ${p.sent} requests in ${p.seconds.toFixed(0)} s (${(p.sent / p.seconds).toFixed(0)}/s), ${p.failed} failed` +

@@ -81,6 +81,8 @@ export async function waitForBrokerConnections(kube: Kube, release: Release): Pr
         },
         90_000,
         `${name}'s RabbitMQ connection`,
+        // A kubectl process per try and pod: once a second, not twenty times, on two cores while pods start.
+        1000,
       ),
     ),
   );
