@@ -103,6 +103,23 @@ bootstrap('names what failed a call that never got an answer on its client span'
   );
 });
 
+bootstrap('counts a retried call\'s earlier attempts on its client span (http.request.resend_count)', async () => {
+  const { url } = await startTraced(tracingEnv());
+  const trace = 'ffffffffffffffff4bf92f3577b34da6';
+  const port = await freePort();
+  const res = await request(`${url}/hello?refused=${port}&retry=1`, { headers: { traceparent: `00-${trace}-${CALLER_SPAN}-01` } });
+  assert.is(res.status, 200);
+  await receiver.waitFor(() => receiver.trace(trace).length === 4, 10_000);
+  const calls = receiver.trace(trace).filter((s) => s.kind === 'client').sort((a, b) => Number(a.attributes['http.request.resend_count'] ?? 0) - Number(b.attributes['http.request.resend_count'] ?? 0));
+  assert.equal(
+    calls.map((c) => [c.attributes['url.full'], c.attributes['http.request.resend_count'], c.attributes['error.type'], c.attributes['http.response.status_code']]),
+    [
+      [`http://127.0.0.1:${port}/downstream`, undefined, 'ECONNREFUSED', undefined],
+      [`${url}/downstream`, 1, undefined, 200],
+    ],
+  );
+});
+
 bootstrap('sends the spans still batched when the service stops', async () => {
   // A batch delay of ten minutes: only the flush at shutdown can send them.
   const { child, url } = await startTraced({ ...tracingEnv(), OTEL_BSP_SCHEDULE_DELAY: '600000' });

@@ -1,6 +1,6 @@
 import type { JSONWebKeySet } from 'jose';
 import { UnavailableError } from './errors.js';
-import { startClientSpan } from './tracing/client-span.js';
+import { tracedFetch } from './tracing/client-span.js';
 import type { FetchKeySet } from './token-verifier.js';
 
 const TIMEOUT_MS = 2_000;
@@ -16,16 +16,12 @@ async function firstAnswer(urls: readonly string[], path: string, init: RequestI
   const start = Math.floor(Math.random() * urls.length);
   for (let i = 0; i < urls.length; i++) {
     const base = urls[(start + i) % urls.length]!;
-    const url = new URL(path, base);
-    const span = startClientSpan(init.method ?? 'GET', url.origin, url.pathname, init.headers ?? {});
     try {
-      const res = await fetch(url, { ...init, headers: span.headers, signal: AbortSignal.timeout(TIMEOUT_MS) });
-      span.end({ status: res.status });
+      const res = await tracedFetch(new URL(path, base), { ...init, signal: AbortSignal.timeout(TIMEOUT_MS) }, i);
       if (res.status < 500) return res;
       failure = new Error(`${base} answered ${res.status}`);
       await res.body?.cancel();
     } catch (err) {
-      span.end({ error: err });
       failure = err;
     }
   }

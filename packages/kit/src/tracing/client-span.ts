@@ -1,17 +1,24 @@
 import { SpanKind, SpanStatusCode, context, isSpanContextValid, propagation, trace } from '@opentelemetry/api';
 import { kitTracer, propagating } from './context.js';
 
-/** How an outgoing call ended: its answer's status, what failed it, or the caller gave up on it. */
-export type ClientOutcome = { status: number } | { error: unknown } | 'cancelled';
+/**
+ * How an outgoing call ended: the answer's status when one came (also for a stream that ended later),
+ * and what failed it, or that the caller gave up on it (cancelled: neither a failure nor a success).
+ */
+export interface ClientOutcome {
+  status?: number;
+  error?: unknown;
+  cancelled?: boolean;
+}
 
 /** The CLIENT span of one outgoing HTTP call, and the headers to send it with. */
 export interface ClientSpan {
   /** A copy of the call's headers, with the span's `traceparent` (and `tracestate`) when there is a span. */
   headers: Record<string, string>;
   /**
-   * Ends the span: with the answer's status (4xx and 5xx are errors for a client), with the error that
-   * failed the call (`error.type` is its code, as `errorCode` reads it), or cancelled (the caller went
-   * away: neither a status nor an error, as the server span calls it 499). Only the first call counts.
+   * Ends the span with the answer's status (4xx and 5xx are errors for a client) when there was one, and
+   * with the error that failed the call (`error.type` is its code, as `errorCode` reads it) unless it was
+   * cancelled (the caller went away: not an error, as the server span calls it 499). Only the first call counts.
    */
   end(outcome: ClientOutcome): void;
 }
@@ -26,6 +33,8 @@ export function errorCode(err: unknown): string {
 }
 
 const untraced = (): void => undefined;
+/** The kit's tracer, got once (the SDK is registered before any call is made). */
+let tracer: ReturnType<typeof kitTracer> | undefined;
 
 /**
  * Starts the CLIENT span of an outgoing HTTP call (`GET`, the stable HTTP semantic-convention
@@ -41,12 +50,13 @@ const untraced = (): void => undefined;
  * gives is control over the span's outcome (a stream the client leaves is cancelled, not an error;
  * error.type is the failure's code). Going back to the instrumentation is an open option.
  */
-export function startClientSpan(method: string, origin: string, path: string, headers: Readonly<Record<string, string>>): ClientSpan {
+export function startClientSpan(method: string, origin: string, path: string, headers: Readonly<Record<string, string>>, resendCount = 0): ClientSpan {
   const parent = context.active();
   const active = trace.getSpan(parent);
   if (!propagating() || !active || !isSpanContextValid(active.spanContext())) return { headers: { ...headers }, end: untraced };
   const url = new URL(origin);
-  const span = kitTracer().startSpan(
+  tracer ??= kitTracer();
+  const span = tracer.startSpan(
     method,
     {
       kind: SpanKind.CLIENT,
@@ -56,6 +66,8 @@ export function startClientSpan(method: string, origin: string, path: string, he
         'url.scheme': url.protocol.slice(0, -1),
         'server.address': url.hostname,
         'server.port': Number(url.port) || (url.protocol === 'https:' ? 443 : 80),
+        // A retry of the same request (another attempt, another replica), as the conventions count it.
+        ...(resendCount > 0 ? { 'http.request.resend_count': resendCount } : {}),
       },
     },
     parent,
@@ -65,18 +77,32 @@ export function startClientSpan(method: string, origin: string, path: string, he
   let ended = false;
   return {
     headers: withContext,
-    end: (outcome) => {
+    end: ({ status, error, cancelled }) => {
       if (ended) return;
       ended = true;
-      if (span.isRecording() && outcome !== 'cancelled') {
-        if ('status' in outcome) {
-          span.setAttribute('http.response.status_code', outcome.status);
-          if (outcome.status >= 400) span.setAttribute('error.type', String(outcome.status)).setStatus({ code: SpanStatusCode.ERROR });
-        } else {
-          span.setAttribute('error.type', errorCode(outcome.error)).setStatus({ code: SpanStatusCode.ERROR, message: (outcome.error as Error)?.message });
-        }
+      if (span.isRecording()) {
+        if (status !== undefined) span.setAttribute('http.response.status_code', status);
+        // A caller that left is no failure; otherwise what failed the call, or an error status.
+        const failure = cancelled ? undefined : error !== undefined ? errorCode(error) : status !== undefined && status >= 400 ? String(status) : undefined;
+        if (failure) span.setAttribute('error.type', failure).setStatus({ code: SpanStatusCode.ERROR, message: error === undefined ? undefined : (error as Error)?.message });
       }
       span.end();
     },
   };
+}
+
+/**
+ * fetch() inside a CLIENT span: ended with the answer's status (the body is the caller's to read), or
+ * with what failed the call, which is thrown on. `resendCount`: the attempts made before this one.
+ */
+export async function tracedFetch(url: URL, init: Omit<RequestInit, 'headers'> & { headers?: Record<string, string> } = {}, resendCount = 0): Promise<Response> {
+  const span = startClientSpan(init.method ?? 'GET', url.origin, `${url.pathname}${url.search}`, init.headers ?? {}, resendCount);
+  try {
+    const res = await fetch(url, { ...init, headers: span.headers });
+    span.end({ status: res.status });
+    return res;
+  } catch (err) {
+    span.end({ error: err });
+    throw err;
+  }
 }

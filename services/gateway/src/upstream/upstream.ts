@@ -164,11 +164,11 @@ export class Upstream {
         res.body.once('error', (err) => (broken = err));
         res.body.once('close', () => {
           const torn = signal.aborted || (broken !== undefined && TORN_DOWN_HERE.has(errorCode(broken)));
-          span.end(torn ? 'cancelled' : broken !== undefined ? { error: broken } : { status: res.statusCode });
+          span.end({ status: res.statusCode, ...(torn ? { cancelled: true } : { error: broken }) });
         });
         return { status: res.statusCode, headers: res.headers, body: res.body };
       } catch (err) {
-        span.end(signal.aborted ? 'cancelled' : { error: err });
+        span.end(signal.aborted ? { cancelled: true } : { error: err });
         if (signal.aborted) return undefined;
         const code = errorCode(err);
         if (!TIMED_OUT.has(code)) this.#replicas.report(replica, false);
@@ -200,7 +200,7 @@ export class Upstream {
       const abort = new AbortController();
       const timer = setTimeout(() => abort.abort(timeoutError()), remaining);
       // One CLIENT span per attempt: a retry is a call of its own to another replica.
-      const span = startClientSpan(req.method, replica.origin, req.path, req.headers);
+      const span = startClientSpan(req.method, replica.origin, req.path, req.headers, attempt);
       try {
         const res = await replica.pool.request({
           method: req.method as Dispatcher.HttpMethod,
