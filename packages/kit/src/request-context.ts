@@ -76,8 +76,8 @@ export function requestContext(log: Logger, metrics: Metrics, accessLog: AccessL
     ctx.set(REQUEST_ID_HEADER, requestId);
 
     const started = process.hrtime.bigint();
-    // Bound to the request's context, so the line carries its trace_id and span_id (pino reads the active span).
-    ctx.res.once('close', context.bind(context.active(), () => {
+    const during = context.active();
+    ctx.res.once('close', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       // The route template keeps label cardinality bounded; unmatched paths share one label.
       const route = (ctx as { _matchedRoute?: string })._matchedRoute ?? 'unmatched';
@@ -86,8 +86,10 @@ export function requestContext(log: Logger, metrics: Metrics, accessLog: AccessL
       const durationMs = Math.round(seconds * 1e4) / 10;
       if (status < 500 && durationMs < accessLog.slowMs && !sampled(traceId, accessLog.sample)) return;
       const level = QUIET_PATHS.has(ctx.path) ? 'debug' : status >= 500 ? 'error' : 'info';
-      ctx.state.log[level]({ method: ctx.method, route, path: ctx.path, status, durationMs }, 'request finished');
-    }));
+      // In the request's trace context, so the line carries its trace_id and span_id (pino reads the
+      // active span); entered only for a line that is written, not bound to every request's handler.
+      context.with(during, () => ctx.state.log[level]({ method: ctx.method, route, path: ctx.path, status, durationMs }, 'request finished'));
+    });
     await next();
   };
 }
