@@ -12,7 +12,6 @@ export const errorsNote = (...runs: Array<{ errors?: number } | undefined>): str
 
 export const PRODUCT = '5eed0000-0000-4000-8000-000000000001';
 
-/** wrk -t2 -c50 against a URL: a short warm-up, then the measured run. */
 /**
  * wrk's figures (2 threads and 50 connections unless `shape` says otherwise); with `pid`, also the CPU
  * that process (and its children) spent per request meanwhile.

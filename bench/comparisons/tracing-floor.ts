@@ -26,7 +26,7 @@ export const tracingFloor: Comparison = {
   title: 'tracing, layer by layer: Koa + undici proxy to a hello-world (wrk -t1 -c16)',
   description:
     'A Koa app of the gateway\'s shape (three async middlewares, an undici pool, the body passed on; bench/servers/traced-proxy-app.ts) ' +
-    'proxying to the Koa hello-world, five ways: without OpenTelemetry; with one AsyncLocalStorage run per request and no SDK (what the ' +
+    'proxying to the Koa hello-world, six ways: without OpenTelemetry; with one AsyncLocalStorage run per request and no SDK (what the ' +
     "SDK's context manager does per request); with the SDK, the kit's server span and the undici " +
     'instrumentation but sampler always_off; always_on with spans dropped when ended; always_on batched and exported to an OTLP sink; ' +
     "and that last with the kit's own client span in place of the undici instrumentation, as the services run. " +

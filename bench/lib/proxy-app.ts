@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Measurement } from './comparison.js';
 import type { BenchEnv } from './environment.js';
 import { startOtlpSink } from './otlp-sink.js';
+import { exportingMode } from './proxy-modes.js';
 import { freePort } from '../../test/support/ports.js';
 import { closedLoopHttp } from '../comparisons/http-proxies.js';
 
@@ -22,8 +23,7 @@ export function proxyApp(env: BenchEnv, mode: string, nodeArgs: readonly string[
   let app = started.get(key);
   if (!app) {
     app = (async () => {
-      // Only the exporting mode sends anywhere.
-      if (mode === 'sampled' || mode === 'kit-client') {
+      if (exportingMode(mode)) {
         sink ??= startOtlpSink().then((s) => {
           env.cleanup.add({ name: 'otlp sink', stop: s.close, kill: () => void s.server.closeAllConnections() });
           return s.url;

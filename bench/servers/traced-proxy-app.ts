@@ -22,17 +22,18 @@ import { AlwaysOffSampler, AlwaysOnSampler, BatchSpanProcessor, type SpanProcess
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import Koa from 'koa';
 import { Pool } from 'undici';
+import { exportingMode } from '../lib/proxy-modes.js';
 import { startClientSpan } from '@switchyard/kit/tracing/client-span';
 import { serverSpan } from '@switchyard/kit/tracing/server-span';
 
 const mode = process.env.MODE ?? 'off';
 const kitClient = mode === 'kit-client';
-const traced = mode === 'unsampled' || mode === 'sampled-dropped' || mode === 'sampled' || kitClient;
+const traced = mode === 'unsampled' || mode === 'sampled-dropped' || exportingMode(mode);
 if (traced) {
   const dropping: SpanProcessor = { onStart: () => undefined, onEnd: () => undefined, forceFlush: async () => undefined, shutdown: async () => undefined };
   const provider = new NodeTracerProvider({
     sampler: mode === 'unsampled' ? new AlwaysOffSampler() : new AlwaysOnSampler(),
-    spanProcessors: [mode === 'sampled' || kitClient ? new BatchSpanProcessor(new OTLPTraceExporter({ url: `${process.env.SINK_URL}/v1/traces` })) : dropping],
+    spanProcessors: [exportingMode(mode) ? new BatchSpanProcessor(new OTLPTraceExporter({ url: `${process.env.SINK_URL}/v1/traces` })) : dropping],
   });
   provider.register();
   if (!kitClient) registerInstrumentations({ instrumentations: [new UndiciInstrumentation({ requireParentforSpans: true })] });
@@ -56,7 +57,10 @@ app.use(async (ctx, next) => {
 app.use(async (ctx) => {
   // As the gateway's upstream calls do it, in kit-client mode; the undici instrumentation's job otherwise.
   const call = kitClient ? startClientSpan('GET', UPSTREAM_URL, ctx.path, { accept: 'application/json' }) : undefined;
-  const res = await upstream.request({ method: 'GET', path: ctx.path, headers: call?.headers ?? { accept: 'application/json' } });
+  const res = await upstream.request({ method: 'GET', path: ctx.path, headers: call?.headers ?? { accept: 'application/json' } }).catch((err: unknown) => {
+    call?.end({ error: err });
+    throw err;
+  });
   call?.end({ status: res.statusCode });
   ctx.status = res.statusCode;
   ctx.type = 'application/json';

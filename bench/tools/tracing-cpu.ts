@@ -15,13 +15,10 @@
  */
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { LOAD_TEST_GATEWAY_ENV } from '@switchyard/devstack/config';
-import { SERVICES } from '@switchyard/devstack/service-catalog';
 import { createLogger } from '@switchyard/kit/log';
-import { startTestSystem } from '../../test/support/local-system.js';
-import { freeSystemPorts } from '../../test/support/ports.js';
 import { cpuTimeMs } from '../lib/cpu.js';
 import { startOtlpSink } from '../lib/otlp-sink.js';
+import { startTracedSystem } from '../lib/traced-system.js';
 import { wrk } from '../lib/wrk.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -48,6 +45,7 @@ const headers: Record<string, string> = values['no-cache'] ? { 'cache-control': 
 const log = createLogger({ service: 'tracing-cpu', level: 'info' });
 
 const sink = await startOtlpSink();
+let dropped = 0;
 try {
   for (const mode of modes) {
     const tracing: Record<string, string> =
@@ -55,14 +53,7 @@ try {
     const flags: Record<string, string[]> = {};
     if (mode === 'als') flags.gateway = ['--import', join(ROOT, 'bench/servers/als-preload.mjs')];
     if (values.profile) flags[values.profile] = [...(flags[values.profile] ?? []), '--cpu-prof', `--cpu-prof-dir=${join(ROOT, '.data/bench/tracing-cpu', mode)}`];
-    const { system, cleanUp } = await startTestSystem(await freeSystemPorts(), {
-      serviceLogLevel: 'warn',
-      log: log.child({ mode }),
-      // What went wrong, and the SDK's own warnings (a full span queue), reach the output.
-      onServiceLine: (label, line) => (/"level":"(error|fatal)"/.test(line) || !line.startsWith('{')) && process.stderr.write(`${label} ${line}\n`),
-      serviceEnv: Object.fromEntries(SERVICES.map((s) => [s.name, { ...tracing, OTEL_SERVICE_NAME: s.name, ...(s.name === 'gateway' ? LOAD_TEST_GATEWAY_ENV : {}) }])),
-      serviceNodeFlags: flags,
-    });
+    const { system, cleanUp } = await startTracedSystem({ label: mode, tracing, log, onDropped: (spans) => (dropped += spans), serviceNodeFlags: flags });
     try {
       const url = `${system.gatewayUrl}/api/products/${PRODUCT}`;
       const pid = (service: string) => system.instances.find((i) => i.service === service)!.process.pid;
@@ -79,7 +70,7 @@ try {
       await cleanUp();
     }
   }
-  process.stdout.write(`the sink received ${sink.exports()} exports, ${(sink.bytes() / 1e6).toFixed(1)} MB\n`);
+  process.stdout.write(`the sink received ${sink.exports()} exports, ${(sink.bytes() / 1e6).toFixed(1)} MB; spans the services said they dropped (queue full): ${dropped}\n`);
 } finally {
   await sink.close();
 }
