@@ -34,6 +34,7 @@ import { startOtlpSink } from './lib/otlp-sink.js';
 import { startTracedSystem } from './lib/traced-system.js';
 import { wrk } from './lib/wrk.js';
 import { signUp, topUpStock } from './lib/shop.js';
+import { PRODUCT } from './comparisons/http-proxies.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const log = createLogger({ service: 'bench', level: 'info' });
@@ -43,7 +44,6 @@ const WRK_SECONDS = setting('BENCH_WRK_SECONDS', 10);
 const WRK_CONNECTIONS = setting('BENCH_WRK_CONNECTIONS', 16);
 const ORDERS = setting('BENCH_ORDERS', 120);
 const ORDER_CONCURRENCY = setting('BENCH_ORDER_CONCURRENCY', 4);
-const PRODUCT = '5eed0000-0000-4000-8000-000000000001';
 
 /** off: no endpoint, nothing loaded; on: every request traced; sampled: a tenth of new traces kept (parent-based, as production would run). */
 const MODES = ['off', 'on', 'sampled'] as const;

@@ -20,9 +20,9 @@ import { cpuTimeMs } from '../lib/cpu.js';
 import { startOtlpSink } from '../lib/otlp-sink.js';
 import { startTracedSystem } from '../lib/traced-system.js';
 import { wrk } from '../lib/wrk.js';
+import { PRODUCT } from '../comparisons/http-proxies.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const PRODUCT = '5eed0000-0000-4000-8000-000000000001';
 const MODES = ['off', 'als', 'unsampled', 'on'] as const;
 type Mode = (typeof MODES)[number];
 

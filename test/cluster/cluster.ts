@@ -125,6 +125,11 @@ export class Kube {
     return run(this.#tools.helm, args, { env: this.#env });
   }
 
+  /** GET a path on a pod's admin port (9091: /readyz, /metrics) through the API server's pod proxy. */
+  podAdmin(namespace: string, pod: string, path: string): Promise<string> {
+    return this.kubectlOutput(['get', '--raw', `/api/v1/namespaces/${namespace}/pods/${pod}:9091/proxy${path}`]);
+  }
+
   async json<T = any>(args: string[]): Promise<T> {
     return JSON.parse(await this.kubectlOutput([...args, '-o', 'json'])) as T;
   }

@@ -7,15 +7,14 @@ import type { Kube } from './cluster.js';
 import type { Release } from './release.js';
 
 interface Pod {
-  metadata: { name: string; deletionTimestamp?: string; labels?: Record<string, string> };
-  spec: { nodeName?: string };
+  metadata: { name: string; deletionTimestamp?: string };
   status: {
     phase: string;
     conditions?: Array<{ type: string; status: string; reason?: string; message?: string }>;
     containerStatuses?: Array<{
       ready: boolean;
       restartCount: number;
-      state?: Record<string, { reason?: string; exitCode?: number; startedAt?: string; finishedAt?: string }>;
+      state?: Record<string, { reason?: string; exitCode?: number }>;
       lastState?: Record<string, { reason?: string; exitCode?: number; finishedAt?: string }>;
     }>;
   };
@@ -64,17 +63,14 @@ export async function diagnose(kube: Kube, release: Release, service: string): P
     .json<{ items: Pod[] }>(['get', 'pods', '-n', release.namespace, '-l', `app.kubernetes.io/instance=${release.name},app.kubernetes.io/name=${service}`])
     .then((l) => l.items, () => [] as Pod[]);
   out.push(...indent(pods.map(describePod)));
+  // The last lines of a pod's container, or of the one before it (`--previous`) after a restart.
+  const logLines = (name: string, title: string, args: string[] = []) =>
+    safely(`${name} ${title}`, async () => indent([`${name} ${title}:`, ...(await kube.kubectlOutput(['logs', name, '-n', release.namespace, '--tail=15', ...args])).trim().split('\n').map((l) => `| ${l.slice(0, 300)}`)]));
   for (const pod of pods.filter((p) => p.metadata.deletionTimestamp || !p.status.containerStatuses?.[0]?.ready)) {
     const name = pod.metadata.name;
-    out.push(
-      ...(await safely(`${name} /readyz`, async () =>
-        indent([`${name} /readyz: ${(await kube.kubectlOutput(['get', '--raw', `/api/v1/namespaces/${release.namespace}/pods/${name}:9091/proxy/readyz`])).trim()}`]),
-      )),
-    );
-    out.push(...(await safely(`${name} logs`, async () => indent([`${name} last log lines:`, ...(await kube.kubectlOutput(['logs', name, '-n', release.namespace, '--tail=15'])).trim().split('\n').map((l) => `| ${l.slice(0, 300)}`)]))));
-    if ((pod.status.containerStatuses?.[0]?.restartCount ?? 0) > 0) {
-      out.push(...(await safely(`${name} previous logs`, async () => indent([`${name} previous container's last lines:`, ...(await kube.kubectlOutput(['logs', name, '-n', release.namespace, '--previous', '--tail=15'])).trim().split('\n').map((l) => `| ${l.slice(0, 300)}`)]))));
-    }
+    out.push(...(await safely(`${name} /readyz`, async () => indent([`${name} /readyz: ${(await kube.podAdmin(release.namespace, name, '/readyz')).trim()}`]))));
+    out.push(...(await logLines(name, 'last log lines')));
+    if ((pod.status.containerStatuses?.[0]?.restartCount ?? 0) > 0) out.push(...(await logLines(name, "previous container's last lines", ['--previous'])));
   }
   out.push(
     ...(await safely('events', async () => {

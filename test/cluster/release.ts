@@ -75,7 +75,7 @@ export async function waitForBrokerConnections(kube: Kube, release: Release): Pr
     pods.items.map(({ metadata: { name } }) =>
       eventually(
         async () => {
-          const metrics = await kube.kubectlOutput(['get', '--raw', `/api/v1/namespaces/${release.namespace}/pods/${name}:9091/proxy/metrics`]).catch(() => '');
+          const metrics = await kube.podAdmin(release.namespace, name, '/metrics').catch(() => '');
           // amqp_connected{service="orders"} 1
           return /^amqp_connected(\{[^}]*\})? 1$/m.test(metrics) ? true : undefined;
         },
