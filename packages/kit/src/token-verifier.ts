@@ -47,9 +47,13 @@ export class KeySetCache {
     private readonly log?: Logger,
   ) {}
 
-  /** Fetches the key set now (a warm-up at start); failures are logged and retried on demand. */
+  /**
+   * Fetches the key set now (a warm-up at start). A failure is logged at debug and the keys are fetched
+   * again for the first token: every service starts at once, so the issuer may not listen yet, and a
+   * warning for that would be noise on every start.
+   */
   warm(): void {
-    void this.#refresh().catch(() => undefined);
+    void this.#refresh(true).catch(() => undefined);
   }
 
   /** The getKey function jose's jwtVerify takes. */
@@ -63,7 +67,7 @@ export class KeySetCache {
     }
   };
 
-  #refresh(): Promise<JWTVerifyGetKey> {
+  #refresh(warmUp = false): Promise<JWTVerifyGetKey> {
     if (this.#fetching) return this.#fetching;
     if (Date.now() - this.#lastFetch < this.cooldownMs && this.#keys) return Promise.resolve(this.#keys);
     this.#lastFetch = Date.now();
@@ -73,7 +77,8 @@ export class KeySetCache {
         return this.#keys;
       })
       .catch((err: unknown) => {
-        this.log?.warn({ err }, 'the signing keys could not be fetched');
+        if (warmUp) this.log?.debug({ err }, 'the signing keys could not be fetched yet; the first token fetches them again');
+        else this.log?.warn({ err }, 'the signing keys could not be fetched');
         throw new UnavailableError('auth_unavailable', 'Tokens cannot be verified right now.', { cause: err, headers: { 'retry-after': '1' } });
       })
       .finally(() => (this.#fetching = undefined));
