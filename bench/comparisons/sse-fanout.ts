@@ -2,8 +2,8 @@ import type { Comparison, Measurement, Variant } from '../lib/comparison.js';
 import type { BenchEnv, RunningSystem, Side } from '../lib/environment.js';
 import { fmtMs, thousands } from '../lib/format.js';
 import { signUp } from '../lib/shop.js';
+import { PRODUCT } from './http-proxies.js';
 
-const PRODUCT = '5eed0000-0000-4000-8000-000000000001';
 const STREAMS = Number(process.env.BENCH_SSE_STREAMS ?? 10_000);
 const NOTIFICATIONS = 5;
 
