@@ -9,7 +9,7 @@
  * Modes: off (no endpoint: nothing loaded); als (untraced, but one AsyncLocalStorage entered in the
  * gateway, bench/servers/als-preload.mjs: what the SDK's context manager costs on Node 20 by itself);
  * unsampled (the SDK loaded, sampler always_off); on (always_on, exported to an OTLP sink in this
- * process). --no-cache sends `Cache-Control: no-cache`, so the gateway calls catalog every time;
+ * process); json (as on, but OTLP/HTTP JSON instead of protobuf). --no-cache sends `Cache-Control: no-cache`, so the gateway calls catalog every time;
  * without it the gateway's response cache answers. --profile starts that service with --cpu-prof
  * (profiles in .data/bench/tracing-cpu/<mode>/).
  */
@@ -23,7 +23,7 @@ import { wrk } from '../lib/wrk.js';
 import { PRODUCT } from '../comparisons/http-proxies.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const MODES = ['off', 'als', 'unsampled', 'on'] as const;
+const MODES = ['off', 'als', 'unsampled', 'on', 'json'] as const;
 type Mode = (typeof MODES)[number];
 
 const { values } = parseArgs({
@@ -49,7 +49,14 @@ let dropped = 0;
 try {
   for (const mode of modes) {
     const tracing: Record<string, string> =
-      mode === 'off' || mode === 'als' ? {} : { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_TRACES_SAMPLER: mode === 'on' ? 'always_on' : 'always_off', OTEL_LOG_LEVEL: 'warn' };
+      mode === 'off' || mode === 'als'
+        ? {}
+        : {
+            OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
+            OTEL_TRACES_SAMPLER: mode === 'unsampled' ? 'always_off' : 'always_on',
+            OTEL_LOG_LEVEL: 'warn',
+            ...(mode === 'json' ? { OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json' } : {}),
+          };
     const flags: Record<string, string[]> = {};
     if (mode === 'als') flags.gateway = ['--import', join(ROOT, 'bench/servers/als-preload.mjs')];
     if (values.profile) flags[values.profile] = [...(flags[values.profile] ?? []), '--cpu-prof', `--cpu-prof-dir=${join(ROOT, '.data/bench/tracing-cpu', mode)}`];
