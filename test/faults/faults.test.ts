@@ -13,7 +13,7 @@ import { buildEvent } from '@switchyard/contracts/events';
 import { SERVICE_NAMES, paymentsV1 } from '@switchyard/contracts/grpc-contracts';
 import { GrpcClient } from '@switchyard/kit/grpc-client';
 import { BrokerProbe, eventually } from '../support/broker.js';
-import { queryRows } from '../support/database.js';
+import { crashRestartWitness, queryRows } from '../support/database.js';
 import { request, type TestResponse } from '../support/http.js';
 import { DECLINED_CARD, GOOD_CARD, type Auth } from '../support/shop-client.js';
 import { isAlive } from '../support/local-system.js';
@@ -335,11 +335,17 @@ faults('one Postgres backend killed under load: 503 with Retry-After, never 500;
     // the replay short; what is tested is how the services answer meanwhile, not how long recovery takes.
     await queryRows(f.system.databaseUrl, 'CHECKPOINT');
     const [backend] = await rows<{ pid: number }>('catalog', "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'catalog' LIMIT 1");
-    process.kill(backend!.pid, 'SIGKILL');
-    const killedAt = seen.length;
-    // Recovered means Postgres answers again (catalog may answer product reads from its cache before that).
-    await eventually(() => queryRows(f.system.databaseUrl, 'SELECT 1').then(() => true, () => undefined), 60_000, 'Postgres accepting queries again');
-    await eventually(async () => (seen.slice(killedAt).filter((r) => r.status === 200).length > 20 ? true : undefined), 30_000, 'catalog answers again');
+    const witness = await crashRestartWitness(f.system.databaseUrl);
+    try {
+      process.kill(backend!.pid, 'SIGKILL');
+      const killedAt = seen.length;
+      await eventually(async () => witness.restarted() || undefined, 30_000, 'Postgres ending every backend after the crash');
+      // Recovered means Postgres answers again (catalog may answer product reads from its cache before that).
+      await eventually(() => queryRows(f.system.databaseUrl, 'SELECT 1').then(() => true, () => undefined), 60_000, 'Postgres accepting queries again');
+      await eventually(async () => (seen.slice(killedAt).filter((r) => r.status === 200).length > 20 ? true : undefined), 30_000, 'catalog answers again');
+    } finally {
+      await witness.close();
+    }
   } finally {
     stop = true;
     await load;

@@ -37,3 +37,17 @@ export async function queryRows<T extends pg.QueryResultRow>(url: string, sql: s
     await client.end();
   }
 }
+
+/**
+ * An idle connection that notices Postgres' crash restart: when a backend dies, the postmaster ends
+ * every other one, this included, before it replays the WAL. `restarted()` is true from then on, so a
+ * test waiting for the recovered server does not take the server before the restart for it.
+ */
+export async function crashRestartWitness(url: string): Promise<{ restarted: () => boolean; close: () => Promise<void> }> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  let restarted = false;
+  client.on('error', () => (restarted = true));
+  client.on('end', () => (restarted = true));
+  return { restarted: () => restarted, close: () => client.end().catch(() => undefined) };
+}
