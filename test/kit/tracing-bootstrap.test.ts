@@ -74,6 +74,20 @@ bootstrap('marks a request answered 5xx as an error on its server span, named by
   );
 });
 
+bootstrap('records a method the conventions do not name as _OTHER, so a client cannot mint span names', async () => {
+  const { url } = await startTraced(tracingEnv());
+  const trace = '99999999999999994bf92f3577b34da6';
+  const res = await request(`${url}/hello`, { method: 'PROPFIND', headers: { traceparent: `00-${trace}-${CALLER_SPAN}-01` } });
+  // Koa's router answers a method no route has 501.
+  assert.is(res.status, 501);
+  await receiver.waitFor(() => receiver.trace(trace).length === 1, 10_000);
+  const [span] = receiver.trace(trace);
+  assert.equal(
+    [span!.name, span!.attributes['http.request.method'], span!.attributes['http.request.method_original'], span!.attributes['http.route'], span!.attributes['http.response.status_code']],
+    ['HTTP', '_OTHER', 'PROPFIND', undefined, 501],
+  );
+});
+
 bootstrap("marks a call answered 5xx as an error on the caller's client span", async () => {
   const { url } = await startTraced(tracingEnv());
   const trace = 'dddddddddddddddd4bf92f3577b34da6';

@@ -8,6 +8,9 @@ const headerGetter: TextMapGetter<IncomingHttpHeaders> = {
   keys: (headers) => Object.keys(headers),
 };
 
+/** The methods the HTTP semantic conventions name; any other is recorded as `_OTHER` (its spelling in `http.request.method_original`), so a client cannot mint span names. */
+const KNOWN_METHODS = new Set(['CONNECT', 'DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT', 'TRACE']);
+
 /**
  * The SERVER span of every request a service's public app answers, named `METHOD route` with the
  * stable HTTP semantic-convention attributes, continuing the caller's `traceparent`, active while the
@@ -27,10 +30,13 @@ export function serverSpan(): Middleware {
   const tracer = kitTracer();
   return (ctx, next) => {
     const parent = propagation.extract(ROOT_CONTEXT, ctx.req.headers, headerGetter);
-    const span = tracer.startSpan(ctx.method, {
+    const known = KNOWN_METHODS.has(ctx.method);
+    const method = known ? ctx.method : 'HTTP';
+    const span = tracer.startSpan(method, {
       kind: SpanKind.SERVER,
       attributes: {
-        'http.request.method': ctx.method,
+        'http.request.method': known ? ctx.method : '_OTHER',
+        'http.request.method_original': known ? undefined : ctx.method,
         'url.path': ctx.path,
         'url.scheme': ctx.protocol,
         'server.port': ctx.req.socket.localPort,
@@ -41,7 +47,7 @@ export function serverSpan(): Middleware {
     }, parent);
     ctx.res.once('close', () => {
       const route = (ctx as { _matchedRoute?: string })._matchedRoute;
-      if (route) span.updateName(`${ctx.method} ${route}`).setAttribute('http.route', route);
+      if (route) span.updateName(`${method} ${route}`).setAttribute('http.route', route);
       const status = ctx.res.writableFinished ? ctx.status : 499;
       span.setAttribute('http.response.status_code', status);
       if (status >= 500) span.setAttribute('error.type', String(status)).setStatus({ code: SpanStatusCode.ERROR });
