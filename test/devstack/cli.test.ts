@@ -92,12 +92,17 @@ cli('starts everything, prints the table, and stops on SIGINT leaving nothing be
   ]);
 });
 
-cli('keeps users across a restart on the same data directory', async () => {
+cli('keeps users across a restart on the same data directory, and says so when a service dies', async () => {
   await stopLeftRunner();
   runner = await startRunner();
-  await waitUntilRunning(runner);
+  const table = await waitForTable(runner);
   const session = await request(`http://127.0.0.1:${httpBase}/api/sessions`, { method: 'POST', json: { email: 'keep@example.com', password: 'kept across restarts' } });
   assert.is(session.status, 200);
+
+  const payments = table.find((row) => row.name.startsWith('payments'))!;
+  process.kill(payments.pids[0]!, 'SIGKILL');
+  const said = await runner.waitForLine((entry) => entry.level === 'error' && entry.instance === payments.name);
+  assert.equal([said.msg, said.pid, said.code, said.signal], [`${payments.name} exited (SIGKILL) and is not restarted: the system runs without it until npm start is run again`, payments.pids[0], null, 'SIGKILL']);
   process.kill(runner.process.pid, 'SIGTERM');
   assert.equal(await runner.exited, { code: 0, signal: null });
 });

@@ -26,14 +26,15 @@ let base = '';
 let auth: Record<string, string> = {};
 let stream: SseClient | undefined;
 /** The order the trace tests follow, and the trace ids its two requests were sent with. */
-const followed = { orderId: '', placeTrace: randomBytes(16).toString('hex'), payTrace: randomBytes(16).toString('hex') };
+const followed = { orderId: '', payRequestId: '', placeTrace: randomBytes(16).toString('hex'), payTrace: randomBytes(16).toString('hex') };
 
 const receiver = () => local.system.observability!.receiver!;
 const prometheus = () => local.system.observability!.prometheus!.url;
 /** A traceparent as a browser's instrumented click would send it: the caller's own span, sampled. */
 const clickFrom = (traceId: string) => `00-${traceId}-${randomBytes(8).toString('hex')}-01`;
 
-async function placeAndPay(traces: { place?: string; pay?: string } = {}): Promise<string> {
+/** Places and pays an order: its id, and the pay request's id (x-request-id) as a user would see it. */
+async function placeAndPay(traces: { place?: string; pay?: string } = {}): Promise<{ orderId: string; payRequestId: string }> {
   const placed = await request(`${base}/api/orders`, {
     method: 'POST',
     json: { items: [{ productId: WHISTLE, quantity: 1 }] },
@@ -42,7 +43,7 @@ async function placeAndPay(traces: { place?: string; pay?: string } = {}): Promi
   assert.is(placed.status, 201);
   const paid = await request(`${base}/api/orders/${placed.body.id}/pay`, { method: 'POST', json: { card: CARD }, headers: { ...auth, ...(traces.pay ? { traceparent: clickFrom(traces.pay) } : {}) } });
   assert.is(paid.status, 200);
-  return placed.body.id as string;
+  return { orderId: placed.body.id as string, payRequestId: paid.headers.get('x-request-id')! };
 }
 
 /** Prometheus' answer to an instant query, as `labels → value`. */
@@ -177,7 +178,7 @@ const PAYMENT = [
 
 obs('an order placed and paid: each request is one trace, from the gateway through the services, Postgres, the relay and RabbitMQ to the SSE push', async () => {
   const before = stream!.events.length;
-  followed.orderId = await placeAndPay({ place: followed.placeTrace, pay: followed.payTrace });
+  ({ orderId: followed.orderId, payRequestId: followed.payRequestId } = await placeAndPay({ place: followed.placeTrace, pay: followed.payTrace }));
   assert.equal((await stream!.waitFor(before + 2, 15_000)).slice(before).map((e) => JSON.parse(e.data).type), ['order_placed', 'order_paid']);
   // Complete once the push of the notification each request caused has arrived.
   for (const trace of [followed.placeTrace, followed.payTrace]) await receiver().waitFor(() => receiver().trace(trace).some((s) => s.name === 'sse push'), 15_000);
@@ -205,6 +206,9 @@ obs('npm run trace prints the trees of an order\'s requests, or of one trace id,
   assert.is(byOrder.lines.filter((l) => /^ +\+\d+ ms +[\d.]+ ms {2}notifications {2}consumer {2}[│ ]+[├└]─ notifications process$/.test(l)).length, 2, byOrder.lines.join('\n'));
   const byTrace = await run(followed.payTrace);
   assert.equal(byTrace.lines, byOrder.lines.slice(byOrder.lines.indexOf('') + 1));
+  // The request id a user sees (x-request-id, a problem body's requestId) finds its trace too, as does a trace id in upper case.
+  assert.equal((await run(followed.payRequestId)).lines, byTrace.lines);
+  assert.equal((await run(followed.payTrace.toUpperCase())).lines, byTrace.lines);
   const unknown = await run(randomUUID());
   assert.equal(unknown.exit, { code: 1, signal: null });
   assert.match(unknown.lines.join('\n'), /no trace found for /);

@@ -110,6 +110,17 @@ process.on('exit', () => system.kill());
 try {
   await system.start();
   process.stdout.write(`\nSwitchyard is running. Public API: ${system.gatewayUrl}/api\nStorefront: ${system.gatewayUrl}/\n${observabilityLines(system)}\n${statusTable(system)}\n\nPress Ctrl-C to stop.\n\n`);
+  // A service that dies is said so at once (on Kubernetes it would be restarted; here it is not, so a
+  // crash is not hidden behind the next restart), and the table above no longer holds for it.
+  for (const instance of system.instances) {
+    void instance.process.exited.then(({ code, signal }) => {
+      if (signals > 0) return;
+      log.error(
+        { instance: instance.label, pid: instance.process.pid, code, signal },
+        `${instance.label} exited (${signal ?? `code ${code}`}) and is not restarted: the system runs without it until npm start is run again`,
+      );
+    });
+  }
 } catch (err) {
   if (!(err instanceof StartAbortedError)) {
     log.fatal({ err }, (err as Error).message);

@@ -69,7 +69,8 @@ export function formatTrace(spans: readonly ReceivedSpan[]): string[] {
   const start = Math.min(...spans.map((s) => s.startMs));
   const end = Math.max(...spans.map((s) => s.endMs));
   const services = new Set(spans.map((s) => s.service));
-  const lines = [`trace ${spans[0]!.traceId}: ${spans.length} spans, ${services.size} services, ${ms(end - start)}`];
+  const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+  const lines = [`trace ${spans[0]!.traceId}: ${count(spans.length, 'span')}, ${count(services.size, 'service')}, ${ms(end - start)}`];
   const walk = (node: SpanNode, prefix: string, branch: string) => {
     const { span } = node;
     const marks = [span.error ? '(error)' : '', span.parentSpanId && branch === '' ? '(parent not received)' : ''].filter(Boolean).join(' ');
