@@ -105,7 +105,8 @@ obs('wires the OTLP endpoint, sampler and the pod\'s identity into every service
     const service = deployment.metadata.labels!['app.kubernetes.io/name'];
     assert.equal(
       ['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_PROTOCOL', 'OTEL_TRACES_SAMPLER', 'OTEL_TRACES_SAMPLER_ARG', 'OTEL_SERVICE_NAME'].map(value),
-      ['https://collector.observability:4318', 'http/protobuf', 'parentbased_traceidratio', '0.25', service],
+      // The gateway, the public edge, does not let a client's sampled flag decide; the rest follow the gateway.
+      ['https://collector.observability:4318', 'http/protobuf', service === 'gateway' ? 'traceidratio' : 'parentbased_traceidratio', '0.25', service],
     );
     assert.equal(env.find((e) => e.name === 'K8S_NODE_NAME')!.valueFrom, { fieldRef: { fieldPath: 'spec.nodeName' } });
     assert.is(
@@ -126,7 +127,7 @@ obs('wires the OTLP endpoint, sampler and the pod\'s identity into every service
 });
 
 obs('the schema refuses an endpoint without a scheme and an unknown observability key', () => {
-  for (const set of ['observability.otlpEndpoint=collector:4318', 'observability.sampler=sometimes', 'observability.podMonitor.intervall=5s']) {
+  for (const set of ['observability.otlpEndpoint=collector:4318', 'observability.sampler=sometimes', 'observability.edgeSampler=sometimes', 'observability.podMonitor.intervall=5s']) {
     const run = spawnSync(helm, ['template', 'switchyard', '.', '--set', set], { encoding: 'utf8', cwd: CHART });
     assert.is.not(run.status, 0, set);
     assert.match(run.stderr, 'values don\'t meet the specifications of the schema', set);
