@@ -1,6 +1,8 @@
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { OtlpReceiver } from '@switchyard/devstack/otlp-receiver';
+import { eventually } from '../support/broker.js';
 import { startChild, type ChildService } from '../support/child-service.js';
 import { request } from '../support/http.js';
 import { capturedLogger } from '../support/logs.js';
@@ -143,6 +145,39 @@ bootstrap('sends the spans still batched when the service stops', async () => {
   process.kill(child.process.pid, 'SIGTERM');
   assert.equal(await child.exited, { code: 0, signal: null });
   assert.is(receiver.trace(trace).length, 3);
+});
+
+bootstrap('keeps answering while the collector hangs: spans that do not fit the queue are dropped and said so, and the service still stops', async () => {
+  // A collector that accepts connections and never answers: every export waits out its timeout.
+  const held: Socket[] = [];
+  const stalled = createServer((socket) => held.push(socket));
+  await new Promise<void>((done) => stalled.listen(0, '127.0.0.1', done));
+  try {
+    const { child, url } = await startTraced({
+      ...tracingEnv(),
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(stalled.address() as AddressInfo).port}`,
+      OTEL_BSP_MAX_QUEUE_SIZE: '50',
+      OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '10',
+      OTEL_EXPORTER_OTLP_TIMEOUT: '300',
+      OTEL_LOG_LEVEL: 'warn',
+    });
+    // 100 requests, three spans each, ten at a time: far more than the queue holds while exports hang.
+    const statuses: number[] = [];
+    for (let batch = 0; batch < 10; batch++) {
+      statuses.push(...(await Promise.all(Array.from({ length: 10 }, () => request(`${url}/hello`).then((r) => r.status)))));
+    }
+    assert.equal(statuses, Array.from({ length: 100 }, () => 200));
+    // The SDK says how many it dropped at the first span that finds room again, once a hung export gave up.
+    const dropped = () => child.lines.some((line) => /Dropped \d+ spans because maxQueueSize reached/.test(line));
+    await eventually(async () => dropped() || ((await request(`${url}/hello`)).status === 200 && dropped()) || undefined, 10_000, 'the SDK saying it dropped spans');
+    assert.ok(held.length > 0, 'the exporter did connect to the collector');
+    // The flush at shutdown gives up at its deadline instead of waiting for the collector.
+    process.kill(child.process.pid, 'SIGTERM');
+    assert.equal(await child.exited, { code: 0, signal: null });
+  } finally {
+    for (const socket of held) socket.destroy();
+    stalled.close();
+  }
 });
 
 bootstrap('without an OTLP endpoint loads nothing: no spans, no trace_id in logs, the caller\'s trace id kept', async () => {
