@@ -58,6 +58,16 @@ cli('refuses a text far longer than any id without asking the receiver, and with
   assert.equal(await trace([long]), { exit: { code: 2, signal: null }, lines: ['trace: the text to look for is 100000 characters long; ids are shorter than 200'] });
 });
 
+cli('refuses control characters instead of echoing them to the terminal, and a port setting of 0', async () => {
+  for (const text of ['ab\ncdef', '\u001b[31mRED\u001b[0m']) {
+    assert.equal(await trace([text]), { exit: { code: 2, signal: null }, lines: ['trace: the text to look for has control characters (a newline, an escape); ids have none'] });
+  }
+  assert.equal(await trace([TRACE], { SWITCHYARD_OTLP_PORT: '0' }), {
+    exit: { code: 2, signal: null },
+    lines: ["trace: SWITCHYARD_OTLP_PORT is 0: set it to the port the runner's receiver listens on (its table shows it)"],
+  });
+});
+
 cli('says plainly when nothing matches, when no receiver listens, and when the port setting is malformed', async () => {
   assert.equal(await trace(['00000000000000000000000000000000']), {
     exit: { code: 1, signal: null },

@@ -35,15 +35,16 @@ function raw(method: string, path: string): Promise<{ status: number; allow: str
   });
 }
 
-edge('TRACE, PROPFIND and M-SEARCH answer 405 on an API path and 404 elsewhere, and nothing is logged as an error', async () => {
+edge('TRACE, PROPFIND and M-SEARCH answer 405 with Allow on an API path and 404 elsewhere, and nothing is logged as an error', async () => {
   captured.lines.length = 0;
   for (const method of ['TRACE', 'PROPFIND', 'M-SEARCH']) {
     const res = await raw(method, '/api/products');
-    assert.equal([res.status, res.body.code, res.body.detail], [405, 'method_not_allowed', 'Method Not Allowed'], method);
+    // RFC 9110: a 405 says which methods the path takes.
+    assert.equal([res.status, res.body.code, res.body.detail, res.allow], [405, 'method_not_allowed', 'Method Not Allowed', 'HEAD, GET'], method);
     const elsewhere = await raw(method, '/nowhere');
     assert.equal([elsewhere.status, elsewhere.body.code, elsewhere.body.detail], [404, 'route_not_found', `No route matches ${method} /nowhere.`], method);
   }
-  assert.is((await raw('PUT', '/api/products')).status, 405);
+  assert.equal(await raw('PUT', '/api/products').then((r) => [r.status, r.allow]), [405, 'HEAD, GET']);
   assert.is((await raw('GET', '/api/nowhere')).status, 404);
   const options = await raw('OPTIONS', '/api/orders');
   assert.equal([options.status, options.allow], [200, 'POST, HEAD, GET']);

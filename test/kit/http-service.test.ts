@@ -156,8 +156,10 @@ httpService('answers an unknown route with a 404 problem and a wrong method with
   assert.is(missing.body.code, 'route_not_found');
   assert.is(missing.body.detail, 'No route matches GET /nowhere.');
   const wrongMethod = await request(`${base}/things/1`, { method: 'DELETE' });
-  assert.is(wrongMethod.status, 405);
-  assert.is(wrongMethod.body.code, 'method_not_allowed');
+  assert.equal([wrongMethod.status, wrongMethod.body.code, wrongMethod.headers.get('allow'), wrongMethod.headers.get('content-type')], [405, 'method_not_allowed', 'HEAD, GET', 'application/problem+json']);
+  // A method no route has at all: 501, also with what the path takes.
+  const unknown = await request(`${base}/things/1`, { method: 'PROPFIND' });
+  assert.equal([unknown.status, unknown.body.code, unknown.headers.get('allow')], [501, 'not_implemented', 'HEAD, GET']);
 });
 
 httpService('the admin app answers /readyz 503 starting until the service has started, and /healthz 200 meanwhile', async () => {

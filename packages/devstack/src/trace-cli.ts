@@ -31,6 +31,8 @@ function readQuery(): string {
   const query = positionals[0]!.trim();
   if (query.length < 4) throw new UsageError(`${USAGE} (at least 4 characters)`);
   if (query.length > MAX_QUERY) throw new UsageError(`the text to look for is ${query.length} characters long; ids are shorter than ${MAX_QUERY}`);
+  // Not echoed: a newline or an escape sequence would reach the terminal as it is.
+  if (/\p{Cc}/u.test(query)) throw new UsageError('the text to look for has control characters (a newline, an escape); ids have none');
   // Trace ids are lower-case hex on the wire; one copied from elsewhere may be upper case.
   return /^[0-9a-f]{32}$/i.test(query) ? query.toLowerCase() : query;
 }
@@ -54,7 +56,10 @@ async function main(): Promise<void> {
   let base: string;
   let query: string;
   try {
-    base = `http://127.0.0.1:${readRunnerConfig().SWITCHYARD_OTLP_PORT}`;
+    const port = readRunnerConfig().SWITCHYARD_OTLP_PORT;
+    // 0 lets the runner's receiver take any free port; only the port it took can be asked.
+    if (port === 0) throw new UsageError('SWITCHYARD_OTLP_PORT is 0: set it to the port the runner\'s receiver listens on (its table shows it)');
+    base = `http://127.0.0.1:${port}`;
     query = readQuery();
   } catch (err) {
     if (err instanceof UsageError || err instanceof ConfigError) return fail(err.message, 2);

@@ -10,6 +10,9 @@ export function errorHandler(): Middleware {
       if (ctx.status === 404 && ctx.body == null) {
         throw new NotFoundError('route_not_found', `No route matches ${ctx.method} ${ctx.path}.`);
       }
+      // The router's answer to a method the path does not take (405) or no route has (501), with the
+      // Allow header RFC 9110 asks for, which its throwing mode leaves out: made a problem like the rest.
+      if ((ctx.status === 405 || ctx.status === 501) && ctx.body == null) ctx.throw(ctx.status);
     } catch (err) {
       const { problem, headers } = toProblem(err);
       // Logged once, here; 4xx, and 501 for a method the client made up, are the client's business

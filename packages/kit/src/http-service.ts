@@ -52,7 +52,7 @@ export function createHttpApp(options: HttpServiceOptions): Koa {
   });
   app.use(jsonBody({ limitBytes: options.bodyLimitBytes, raw: options.rawBody ?? false }));
   app.use(router.routes());
-  app.use(router.allowedMethods({ throw: true }));
+  app.use(router.allowedMethods());
   return app;
 }
 
@@ -91,7 +91,7 @@ export function createAdminApp(options: AdminAppOptions): Koa {
   app.use(router.routes());
   // The router dispatches over its routes at request time: those added after listen() are served too.
   if (options.extra) app.use(options.extra.routes());
-  app.use(router.allowedMethods({ throw: true }));
+  app.use(router.allowedMethods());
   return app;
 }
 
