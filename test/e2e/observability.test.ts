@@ -284,7 +284,6 @@ obs('the series the alerts and the dashboard read are scraped: gRPC, upstream RE
   await atLeast('max(events_queue_messages{service="notifications",queue="notifications.dead-letter",kind="dead_letter"}) == bool 0', 1);
   assert.equal((await promQuery('events_queue_messages{service="notifications"}')).map((s) => s.metric.kind).sort(), ['dead_letter', 'retry', 'retry', 'retry', 'retry', 'service']);
   // Every metric the dashboard and the rules name is one Prometheus has, and every panel's query runs.
-  const names = new Set((await request(`${prometheus()}/api/v1/label/__name__/values`)).body.data as string[]);
   const dashboard = JSON.parse(readFileSync(resolve(ROOT, 'charts/switchyard/files/dashboard.json'), 'utf8')) as { panels: Array<{ targets?: Array<{ expr: string }> }> };
   const rules = parse(readFileSync(resolve(ROOT, 'charts/switchyard/files/alert-rules.yaml'), 'utf8')) as { groups: Array<{ rules: Array<{ expr: string }> }> };
   const exprs = [
@@ -293,7 +292,14 @@ obs('the series the alerts and the dashboard read are scraped: gRPC, upstream RE
   ];
   const named = new Set(exprs.flatMap((expr) => [...expr.replace(/\b(by|without)\s*\([^)]*\)/g, '').matchAll(/(?<![\w"$])([a-z][a-z0-9_]*)\s*(?=[{[)])/g)].map((m) => m[1]!)));
   assert.ok(named.size >= 12, [...named].join(' '));
-  assert.equal([...named].filter((name) => !names.has(name)).sort(), []);
+  // A counter exists from its first increment (events_consumed_total: the first event consumed), and
+  // Prometheus knows it from the next scrape: waited for, then asserted by name.
+  const missing = async () => {
+    const names = new Set((await request(`${prometheus()}/api/v1/label/__name__/values`)).body.data as string[]);
+    return [...named].filter((name) => !names.has(name)).sort();
+  };
+  await eventually(async () => ((await missing()).length === 0 ? true : undefined), 60_000, 'every metric named by the dashboard and the rules scraped').catch(() => undefined);
+  assert.equal(await missing(), []);
   for (const expr of exprs) await promQuery(expr);
 });
 
