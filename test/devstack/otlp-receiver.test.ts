@@ -3,38 +3,17 @@ import * as assert from 'uvu/assert';
 import { OtlpReceiver } from '@switchyard/devstack/otlp-receiver';
 import { request } from '../support/http.js';
 import { capturedLogger } from '../support/logs.js';
+import { otlpExport } from '../support/otlp.js';
 
 const receiver = suite('the local OTLP receiver');
 const { log } = capturedLogger('receiver');
 const T = (n: number) => `${'0'.repeat(31)}${n}`;
-const nanos = (ms: number) => String(BigInt((1_800_000_000_000 + ms) * 1_000) * 1_000n);
-
 /** An OTLP/HTTP JSON export of one span per trace id, as the JSON exporter writes it. */
-function exportOf(traces: number[], orderId = 'none'): unknown {
-  return {
-    resourceSpans: [
-      {
-        resource: { attributes: [{ key: 'service.name', value: { stringValue: 'orders' } }, { key: 'service.instance.id', value: { stringValue: 'orders-2' } }] },
-        scopeSpans: [
-          {
-            scope: { name: '@switchyard/kit' },
-            spans: traces.map((n) => ({
-              traceId: T(n),
-              spanId: `${n}`.padStart(16, 'a'),
-              parentSpanId: '',
-              name: 'POST /orders',
-              kind: 2,
-              startTimeUnixNano: nanos(n),
-              endTimeUnixNano: nanos(n + 1.5),
-              attributes: [{ key: 'switchyard.order.id', value: { stringValue: orderId } }, { key: 'http.status_code', value: { intValue: '201' } }],
-              status: { code: 0 },
-            })),
-          },
-        ],
-      },
-    ],
-  };
-}
+const exportOf = (traces: number[], orderId = 'none') =>
+  otlpExport(
+    { service: 'orders', instance: 'orders-2' },
+    traces.map((n) => ({ traceId: T(n), spanId: `${n}`.padStart(16, 'a'), name: 'POST /orders', startMs: n, durationMs: 1.5, attributes: { 'switchyard.order.id': orderId, 'http.status_code': 201 } })),
+  );
 
 receiver('keeps what the services export and answers for a trace id or a text its spans hold', async () => {
   const otlp = await OtlpReceiver.start({ port: 0, log });

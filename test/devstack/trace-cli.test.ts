@@ -5,6 +5,7 @@ import { OtlpReceiver } from '@switchyard/devstack/otlp-receiver';
 import { startCommand } from '../support/child-service.js';
 import { request } from '../support/http.js';
 import { capturedLogger } from '../support/logs.js';
+import { otlpExport } from '../support/otlp.js';
 import { freePort } from '../support/ports.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -17,14 +18,7 @@ cli.before(async () => {
   // One server span, exported as a service would (OTLP/HTTP JSON).
   const res = await request(`${receiver.url}/v1/traces`, {
     method: 'POST',
-    json: {
-      resourceSpans: [
-        {
-          resource: { attributes: [{ key: 'service.name', value: { stringValue: 'gateway' } }] },
-          scopeSpans: [{ spans: [{ traceId: TRACE, spanId: '051581bf3cb55c13', name: 'GET /api/products', kind: 2, startTimeUnixNano: '1800000000000000000', endTimeUnixNano: '1800000000004000000', attributes: [{ key: 'switchyard.request_id', value: { stringValue: 'req-7f3a' } }] }] }],
-        },
-      ],
-    },
+    json: otlpExport({ service: 'gateway' }, [{ traceId: TRACE, spanId: '051581bf3cb55c13', name: 'GET /api/products', startMs: 0, durationMs: 4, attributes: { 'switchyard.request_id': 'req-7f3a' } }]),
   });
   assert.is(res.status, 200);
 });

@@ -1,4 +1,3 @@
-import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { OtlpReceiver } from '@switchyard/devstack/otlp-receiver';
@@ -7,6 +6,7 @@ import { startChild, type ChildService } from '../support/child-service.js';
 import { request } from '../support/http.js';
 import { capturedLogger } from '../support/logs.js';
 import { freePort } from '../support/ports.js';
+import { blackHole } from '../support/tcp.js';
 
 const bootstrap = suite('the tracing bootstrap (node --import @switchyard/kit/tracing/register)');
 const { log } = capturedLogger('receiver');
@@ -149,13 +149,11 @@ bootstrap('sends the spans still batched when the service stops', async () => {
 
 bootstrap('keeps answering while the collector hangs: spans that do not fit the queue are dropped and said so, and the service still stops', async () => {
   // A collector that accepts connections and never answers: every export waits out its timeout.
-  const held: Socket[] = [];
-  const stalled = createServer((socket) => held.push(socket));
-  await new Promise<void>((done) => stalled.listen(0, '127.0.0.1', done));
+  const stalled = await blackHole();
   try {
     const { child, url } = await startTraced({
       ...tracingEnv(),
-      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(stalled.address() as AddressInfo).port}`,
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${stalled.port}`,
       OTEL_BSP_MAX_QUEUE_SIZE: '50',
       OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '10',
       OTEL_EXPORTER_OTLP_TIMEOUT: '300',
@@ -170,13 +168,12 @@ bootstrap('keeps answering while the collector hangs: spans that do not fit the 
     // The SDK says how many it dropped at the first span that finds room again, once a hung export gave up.
     const dropped = () => child.lines.some((line) => /Dropped \d+ spans because maxQueueSize reached/.test(line));
     await eventually(async () => dropped() || ((await request(`${url}/hello`)).status === 200 && dropped()) || undefined, 10_000, 'the SDK saying it dropped spans');
-    assert.ok(held.length > 0, 'the exporter did connect to the collector');
+    assert.ok(stalled.connections() > 0, 'the exporter did connect to the collector');
     // The flush at shutdown gives up at its deadline instead of waiting for the collector.
     process.kill(child.process.pid, 'SIGTERM');
     assert.equal(await child.exited, { code: 0, signal: null });
   } finally {
-    for (const socket of held) socket.destroy();
-    stalled.close();
+    await stalled.close();
   }
 });
 

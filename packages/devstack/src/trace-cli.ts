@@ -12,6 +12,8 @@ import { formatTrace, type ReceivedSpan } from './span-tree.js';
 const USAGE = 'usage: npm run trace -- <traceId|orderId|requestId|any text a span attribute holds>';
 /** Longer texts are no ids: refused here rather than sent to the receiver. */
 const MAX_QUERY = 200;
+/** A W3C trace id: 32 hex digits (lower case on the wire). */
+const TRACE_ID = /^[0-9a-f]{32}$/i;
 
 class UsageError extends Error {}
 
@@ -34,7 +36,7 @@ function readQuery(): string {
   // Not echoed: a newline or an escape sequence would reach the terminal as it is.
   if (/\p{Cc}/u.test(query)) throw new UsageError('the text to look for has control characters (a newline, an escape); ids have none');
   // Trace ids are lower-case hex on the wire; one copied from elsewhere may be upper case.
-  return /^[0-9a-f]{32}$/i.test(query) ? query.toLowerCase() : query;
+  return TRACE_ID.test(query) ? query.toLowerCase() : query;
 }
 
 async function get<T>(base: string, path: string): Promise<T> {
@@ -66,7 +68,7 @@ async function main(): Promise<void> {
     throw err;
   }
   try {
-    const ids = /^[0-9a-f]{32}$/.test(query) ? [query] : (await get<{ traceIds: string[] }>(base, `/traces?q=${encodeURIComponent(query)}`)).traceIds;
+    const ids = TRACE_ID.test(query) ? [query] : (await get<{ traceIds: string[] }>(base, `/traces?q=${encodeURIComponent(query)}`)).traceIds;
     const traces = (await Promise.all(ids.map((id) => get<{ spans: ReceivedSpan[] }>(base, `/traces/${id}`)))).map((t) => t.spans).filter((spans) => spans.length > 0);
     if (traces.length === 0) return fail(`no trace found for ${query} (the receiver keeps the newest 50,000 spans of the running system)`, 1);
     traces.sort((a, b) => Math.min(...a.map((s) => s.startMs)) - Math.min(...b.map((s) => s.startMs)));

@@ -4,7 +4,7 @@ import type { Middleware } from 'koa';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import { REQUEST_ID_HEADER } from './identity.js';
-import { activeTrace, annotateSpan } from './tracing/context.js';
+import { activeTrace } from './tracing/context.js';
 
 /** What every request's ctx.state carries (Koa's DefaultState is augmented with it). */
 export interface RequestContextState {
@@ -68,8 +68,6 @@ export function requestContext(log: Logger, metrics: Metrics, accessLog: AccessL
     // With tracing on, the trace is the server span's (the one pino's trace_id names), else the caller's or a new one.
     const active = activeTrace();
     const traceId = active?.traceId ?? trace?.[1] ?? randomHex(32);
-    // The id a problem body and x-request-id show a user is how they find the request's trace (npm run trace -- <requestId>).
-    if (active) annotateSpan({ 'switchyard.request_id': requestId });
     ctx.state.requestId = requestId;
     ctx.state.traceId = traceId;
     ctx.state.traceparent = active?.traceparent ?? `00-${traceId}-${randomHex(16)}-${trace?.[3] ?? '01'}`;

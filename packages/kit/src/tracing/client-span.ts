@@ -50,11 +50,11 @@ let tracer: ReturnType<typeof kitTracer> | undefined;
  * gives is control over the span's outcome (a stream the client leaves is cancelled, not an error;
  * error.type is the failure's code). Going back to the instrumentation is an open option.
  */
-export function startClientSpan(method: string, origin: string, path: string, headers: Readonly<Record<string, string>>, resendCount = 0): ClientSpan {
+export function startClientSpan(method: string, origin: string | URL, path: string, headers: Readonly<Record<string, string>>, resendCount = 0): ClientSpan {
   const parent = context.active();
   const active = trace.getSpan(parent);
   if (!propagating() || !active || !isSpanContextValid(active.spanContext())) return { headers: { ...headers }, end: untraced };
-  const url = new URL(origin);
+  const url = typeof origin === 'string' ? new URL(origin) : origin;
   tracer ??= kitTracer();
   const span = tracer.startSpan(
     method,
@@ -96,7 +96,7 @@ export function startClientSpan(method: string, origin: string, path: string, he
  * with what failed the call, which is thrown on. `resendCount`: the attempts made before this one.
  */
 export async function tracedFetch(url: URL, init: Omit<RequestInit, 'headers'> & { headers?: Record<string, string> } = {}, resendCount = 0): Promise<Response> {
-  const span = startClientSpan(init.method ?? 'GET', url.origin, `${url.pathname}${url.search}`, init.headers ?? {}, resendCount);
+  const span = startClientSpan(init.method ?? 'GET', url, `${url.pathname}${url.search}`, init.headers ?? {}, resendCount);
   try {
     const res = await fetch(url, { ...init, headers: span.headers });
     span.end({ status: res.status });

@@ -48,6 +48,9 @@ export function serverSpan(): Middleware {
     ctx.res.once('close', () => {
       const route = (ctx as { _matchedRoute?: string })._matchedRoute;
       if (route) span.updateName(`${method} ${route}`).setAttribute('http.route', route);
+      // The id a user sees (x-request-id, a problem body's requestId; set by requestContext, which runs
+      // inside this span) finds the request's trace: npm run trace -- <requestId>.
+      span.setAttribute('switchyard.request_id', ctx.state.requestId);
       const status = ctx.res.writableFinished ? ctx.status : 499;
       span.setAttribute('http.response.status_code', status);
       if (status >= 500) span.setAttribute('error.type', String(status)).setStatus({ code: SpanStatusCode.ERROR });
