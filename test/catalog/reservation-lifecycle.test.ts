@@ -43,11 +43,13 @@ lifecycle.before(async () => {
   });
 });
 
+// Each part only if before() got that far: a hook that throws here would hide before()'s own error
+// (uvu runs after() in a finally) and end the whole run.
 lifecycle.after(async () => {
-  catalog.close();
-  await service.stop();
-  await probe.close();
-  await db.drop();
+  catalog?.close();
+  await service?.stop();
+  await probe?.close();
+  await db?.drop();
 });
 
 const stockOf = async (id: string) => (await queryRows<{ stock: number }>(db.url, 'SELECT stock FROM products WHERE id = $1', [id]))[0]!.stock;
